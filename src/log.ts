@@ -1,0 +1,59 @@
+// One pino logger for the whole process. Secrets are redacted by key wherever
+// they appear (top level or one/two levels down), so callers can log request
+// and config objects without thinking about it.
+import { pino, type Logger, type LevelWithSilent } from 'pino';
+
+const SECRET_KEYS = [
+  'password',
+  'token',
+  'bearerToken',
+  'authorization',
+  'Authorization',
+  'cookie',
+  'Cookie',
+  'set-cookie',
+  'csrftoken',
+  'x-csrftoken',
+  'X-CSRFToken',
+  'kubeconfig',
+  'clientKey',
+  'client-key-data',
+  'tls.key',
+  'privateKey',
+  'secret',
+];
+
+export const REDACT_PATHS = SECRET_KEYS.flatMap((k) => {
+  const key = /^[A-Za-z_$][\w$]*$/.test(k) ? k : `["${k}"]`;
+  const join = (prefix: string) => (key.startsWith('[') ? `${prefix}${key}` : `${prefix}.${key}`);
+  return [key, join('*'), join('*.*'), join('*.*.*')];
+});
+
+export function createLogger(options: { level?: LevelWithSilent; destination?: NodeJS.WritableStream } = {}): Logger {
+  const level = options.level ?? ((process.env.LOG_LEVEL as LevelWithSilent | undefined) || 'info');
+  return pino(
+    {
+      level,
+      base: { app: 'amko' },
+      redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+    },
+    options.destination ?? process.stdout,
+  );
+}
+
+/** AMKO's logLevel values (GSLBConfig spec.logLevel) mapped onto pino levels. */
+export function pinoLevel(amkoLevel: string | undefined): LevelWithSilent {
+  switch (amkoLevel) {
+    case 'DEBUG':
+      return 'debug';
+    case 'WARN':
+      return 'warn';
+    case 'ERROR':
+      return 'error';
+    default:
+      return 'info';
+  }
+}
+
+export type { Logger };

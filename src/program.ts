@@ -1,0 +1,18 @@
+// The amko command tree. Each subcommand lives in src/commands/.
+import { Command } from 'commander';
+import { registerServe } from './commands/serve.js';
+import { registerValidate } from './commands/validate.js';
+import { registerCrds } from './commands/crds.js';
+import { registerPlan } from './commands/plan.js';
+
+export function buildProgram(): Command {
+  const program = new Command('amko')
+    .description('Avi multi-cluster GSLB control plane: admission webhook, offline validator and GSLB sync worker')
+    .showHelpAfterError()
+    .exitOverride();
+  registerServe(program);
+  registerValidate(program);
+  registerCrds(program);
+  registerPlan(program);
+  return program;
+}
