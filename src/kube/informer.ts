@@ -1,0 +1,149 @@
+// A list/watch cache that keeps itself alive. client-node's informer relists on
+// 410 Gone and reconnects after its 30 s watch timeout, but on any other error
+// it emits 'error' and stops for good; this wrapper restarts it on a capped,
+// jittered exponential backoff and tracks sync state and event age.
+import { makeInformer, type KubeConfig, type KubernetesObject, type ListPromise } from '@kubernetes/client-node';
+import type { Logger } from '../log.js';
+
+export type InformerEvent = 'add' | 'update' | 'delete';
+export type InformerHandler<T> = (event: InformerEvent, obj: T) => void;
+
+export interface InformerOptions {
+  /** Name used in logs and metrics, e.g. "cluster1/ingresses". */
+  name: string;
+  log?: Logger;
+  labelSelector?: string;
+  initialBackoffMs?: number;
+  maxBackoffMs?: number;
+}
+
+export interface ResilientInformer<T extends KubernetesObject> {
+  readonly name: string;
+  /** Starts list+watch; resolves once the first list has been applied, or rejects on stop(). */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  isSynced(): boolean;
+  waitForSync(timeoutMs?: number): Promise<void>;
+  list(namespace?: string): ReadonlyArray<T>;
+  get(name: string, namespace?: string): T | undefined;
+  onEvent(handler: InformerHandler<T>): void;
+  /** Milliseconds since epoch of the last list or watch event (0 before the first). */
+  lastEventAt(): number;
+  /** How many times the informer was restarted after an error. */
+  restarts(): number;
+  lastError(): unknown;
+}
+
+export function makeResilientInformer<T extends KubernetesObject>(
+  kc: KubeConfig,
+  path: string,
+  listFn: ListPromise<T>,
+  options: InformerOptions,
+): ResilientInformer<T> {
+  const initialBackoff = options.initialBackoffMs ?? 500;
+  const maxBackoff = options.maxBackoffMs ?? 30_000;
+  const handlers: InformerHandler<T>[] = [];
+  let synced = false;
+  let stopped = true;
+  let lastEvent = 0;
+  let restartCount = 0;
+  let failures = 0;
+  let lastErr: unknown;
+  let retryTimer: NodeJS.Timeout | undefined;
+  let syncWaiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
+
+  const listAndMark: ListPromise<T> = async () => {
+    const result = await listFn();
+    lastEvent = Date.now();
+    // The informer applies the list right after this promise settles.
+    setImmediate(() => {
+      failures = 0;
+      if (!synced) {
+        synced = true;
+        for (const w of syncWaiters.splice(0)) w.resolve();
+      }
+    });
+    return result;
+  };
+
+  const informer = makeInformer<T>(kc, path, listAndMark, options.labelSelector);
+  const emit = (event: InformerEvent) => (obj: T) => {
+    lastEvent = Date.now();
+    for (const h of handlers) {
+      try {
+        h(event, obj);
+      } catch (err) {
+        options.log?.error({ err, informer: options.name }, 'informer handler failed');
+      }
+    }
+  };
+  informer.on('add', emit('add'));
+  informer.on('update', emit('update'));
+  informer.on('delete', emit('delete'));
+  informer.on('error', (err: unknown) => {
+    lastErr = err;
+    if (stopped) return;
+    failures++;
+    const base = Math.min(maxBackoff, initialBackoff * 2 ** Math.min(failures - 1, 16));
+    const delay = Math.round(base / 2 + Math.random() * (base / 2));
+    options.log?.warn(
+      { informer: options.name, err: describeError(err), retryInMs: delay },
+      'watch failed; restarting',
+    );
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(() => {
+      if (stopped) return;
+      restartCount++;
+      informer.start().catch((e: unknown) => options.log?.warn({ informer: options.name, err: describeError(e) }, 'restart failed'));
+    }, delay);
+    retryTimer.unref?.();
+  });
+
+  return {
+    name: options.name,
+    async start() {
+      stopped = false;
+      await informer.start();
+    },
+    async stop() {
+      stopped = true;
+      clearTimeout(retryTimer);
+      for (const w of syncWaiters.splice(0)) w.reject(new Error(`informer ${options.name} stopped`));
+      await informer.stop();
+    },
+    isSynced: () => synced,
+    waitForSync(timeoutMs?: number) {
+      if (synced) return Promise.resolve();
+      return new Promise<void>((resolve, reject) => {
+        const waiter = { resolve, reject };
+        syncWaiters.push(waiter);
+        if (timeoutMs !== undefined) {
+          const t = setTimeout(() => {
+            syncWaiters = syncWaiters.filter((w) => w !== waiter);
+            reject(new Error(`informer ${options.name} not synced after ${timeoutMs} ms`));
+          }, timeoutMs);
+          t.unref?.();
+        }
+      });
+    },
+    list: (namespace?: string) => informer.list(namespace),
+    get: (name: string, namespace?: string) => informer.get(name, namespace),
+    onEvent(handler) {
+      handlers.push(handler);
+    },
+    lastEventAt: () => lastEvent,
+    restarts: () => restartCount,
+    lastError: () => lastErr,
+  };
+}
+
+/** A short, secret-free description of a client-node / fetch error for logs and status. */
+export function describeError(err: unknown): string {
+  if (err && typeof err === 'object') {
+    const e = err as { code?: unknown; statusCode?: unknown; message?: unknown; body?: unknown };
+    const status = e.statusCode ?? e.code;
+    const msg = typeof e.message === 'string' ? e.message : String(err);
+    return status !== undefined ? `${String(status)}: ${msg}` : msg;
+  }
+  return String(err);
+}
