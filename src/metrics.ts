@@ -1,0 +1,23 @@
+// One Prometheus registry for the process. Metrics are created through these
+// get-or-create helpers so that tests starting several servers or workers in one
+// process don't trip prom-client's "already registered" error.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export const registry = new Registry();
+collectDefaultMetrics({ register: registry, prefix: 'amko_process_' });
+
+type Config<L extends string> = { name: string; help: string; labelNames?: readonly L[] };
+
+export function counter<L extends string>(cfg: Config<L>): Counter<L> {
+  return (registry.getSingleMetric(cfg.name) as Counter<L> | undefined) ?? new Counter<L>({ ...cfg, registers: [registry] });
+}
+
+export function gauge<L extends string>(cfg: Config<L>): Gauge<L> {
+  return (registry.getSingleMetric(cfg.name) as Gauge<L> | undefined) ?? new Gauge<L>({ ...cfg, registers: [registry] });
+}
+
+export function histogram<L extends string>(cfg: Config<L> & { buckets?: number[] }): Histogram<L> {
+  return (
+    (registry.getSingleMetric(cfg.name) as Histogram<L> | undefined) ?? new Histogram<L>({ ...cfg, registers: [registry] })
+  );
+}
