@@ -100,7 +100,8 @@ export interface GslbSite {
  * fast retry, slow retry or drop without parsing messages itself.
  */
 export type AviErrorClass =
-  | 'transport' // connection refused/reset, DNS, TLS handshake: fast retry
+  | 'transport' // connection refused/reset/dropped, DNS, TLS handshake aborted: fast retry
+  | 'tls' // certificate verification failed (wrong CA, hostname mismatch, expired): not retryable until config changes
   | 'timeout' // per-request timeout expired: fast retry
   | 'server' // 5xx: slow retry
   | 'maintenance' // "GSLB system is in maintenance mode.": slow retry
@@ -110,6 +111,9 @@ export type AviErrorClass =
   | 'conflict' // 409: refresh state, fast retry
   | 'bad-request' // other 400: drop until the desired state changes, report
   | 'auth'; // 401/403 after a re-login, or invalid credentials: not retryable until config changes
+
+/** How the worker should react to an error class (see AVI_RETRY in src/avi/errors.ts). */
+export type AviRetry = 'fast' | 'slow' | 'none';
 
 export interface AviApi {
   /** Controller version in use (configured, or discovered from /api/initial-data). */
