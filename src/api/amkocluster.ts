@@ -1,12 +1,12 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { resourceSchema } from './common.js';
+import { NonEmptyString, resourceSchema } from './common.js';
 
 export const AMKOClusterSpec = Type.Object(
   {
     isLeader: Type.Optional(Type.Boolean()),
-    clusterContext: Type.String(),
-    version: Type.String(),
-    clusters: Type.Optional(Type.Array(Type.String())),
+    clusterContext: NonEmptyString(),
+    version: NonEmptyString(),
+    clusters: Type.Optional(Type.Array(NonEmptyString())),
   },
   { additionalProperties: false },
 );

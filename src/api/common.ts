@@ -46,6 +46,9 @@ export function StringEnum<T extends readonly string[]>(values: T, options: Reco
   return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });
 }
 
+/** A string that must not be empty when present (an empty value is reported as `Required value`). */
+export const NonEmptyString = (options: Record<string, unknown> = {}) => Type.String({ minLength: 1, ...options });
+
 export const HashMask = Type.Integer({ minimum: 1, maximum: 31 });
 export const Weight = Type.Integer({ minimum: 1, maximum: 20 });
 export const Priority = Type.Integer({ minimum: 0, maximum: 100 });
@@ -80,7 +83,7 @@ export type DownResponse = Static<typeof DownResponse>;
 
 export const TrafficSplitEntry = Type.Object(
   {
-    cluster: Type.String(),
+    cluster: Type.String({ minLength: 1 }),
     weight: Type.Optional(Weight),
     priority: Type.Optional(Priority),
   },

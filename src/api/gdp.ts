@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { DownResponse, PoolAlgorithmSettings, StringMap, TrafficSplitEntry, Ttl, resourceSchema } from './common.js';
+import { DownResponse, NonEmptyString, PoolAlgorithmSettings, StringMap, TrafficSplitEntry, Ttl, resourceSchema } from './common.js';
 
 const Selector = Type.Object({ label: Type.Optional(StringMap) }, { additionalProperties: false });
 
@@ -14,17 +14,17 @@ export const GDPSpec = Type.Object(
     matchClusters: Type.Optional(
       Type.Array(
         Type.Object(
-          { cluster: Type.String(), syncVipOnly: Type.Optional(Type.Boolean()) },
+          { cluster: NonEmptyString(), syncVipOnly: Type.Optional(Type.Boolean()) },
           { additionalProperties: false },
         ),
       ),
     ),
     trafficSplit: Type.Optional(Type.Array(TrafficSplitEntry)),
-    healthMonitorRefs: Type.Optional(Type.Array(Type.String())),
-    healthMonitorTemplate: Type.Optional(Type.String()),
+    healthMonitorRefs: Type.Optional(Type.Array(NonEmptyString())),
+    healthMonitorTemplate: Type.Optional(NonEmptyString()),
     ttl: Type.Optional(Ttl),
-    sitePersistenceRef: Type.Optional(Type.String()),
-    pkiProfileRef: Type.Optional(Type.String()),
+    sitePersistenceRef: Type.Optional(NonEmptyString()),
+    pkiProfileRef: Type.Optional(NonEmptyString()),
     poolAlgorithmSettings: Type.Optional(PoolAlgorithmSettings),
     downResponse: Type.Optional(DownResponse),
     controlPlaneHmOnly: Type.Optional(Type.Boolean()),

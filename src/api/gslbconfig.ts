@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { StringEnum, resourceSchema } from './common.js';
+import { NonEmptyString, StringEnum, resourceSchema } from './common.js';
 
 export const LOG_LEVELS = ['INFO', 'DEBUG', 'WARN', 'ERROR'] as const;
 
@@ -7,15 +7,15 @@ export const GSLBConfigSpec = Type.Object(
   {
     gslbLeader: Type.Object(
       {
-        credentials: Type.Optional(Type.String()),
+        credentials: NonEmptyString(),
         controllerVersion: Type.Optional(Type.String()),
-        controllerIP: Type.Optional(Type.String()),
+        controllerIP: NonEmptyString(),
         tenant: Type.Optional(Type.String()),
       },
       { additionalProperties: false },
     ),
     memberClusters: Type.Optional(
-      Type.Array(Type.Object({ clusterContext: Type.Optional(Type.String()) }, { additionalProperties: false })),
+      Type.Array(Type.Object({ clusterContext: NonEmptyString() }, { additionalProperties: false })),
     ),
     refreshInterval: Type.Optional(Type.Integer({ minimum: 1 })),
     logLevel: Type.Optional(StringEnum(LOG_LEVELS)),

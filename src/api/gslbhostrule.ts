@@ -1,16 +1,16 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { DownResponse, PoolAlgorithmSettings, TrafficSplitEntry, Ttl, resourceSchema } from './common.js';
+import { DownResponse, NonEmptyString, PoolAlgorithmSettings, TrafficSplitEntry, Ttl, resourceSchema } from './common.js';
 
 export const GSLBHostRuleSpec = Type.Object(
   {
-    fqdn: Type.String(),
+    fqdn: NonEmptyString(),
     ttl: Type.Optional(Ttl),
     sitePersistence: Type.Optional(
       Type.Object(
         {
           enabled: Type.Boolean(),
-          profileRef: Type.Optional(Type.String()),
-          pkiProfileRef: Type.Optional(Type.String()),
+          profileRef: Type.Optional(NonEmptyString()),
+          pkiProfileRef: Type.Optional(NonEmptyString()),
         },
         { additionalProperties: false },
       ),
@@ -18,16 +18,16 @@ export const GSLBHostRuleSpec = Type.Object(
     thirdPartyMembers: Type.Optional(
       Type.Array(
         Type.Object(
-          { site: Type.String(), vip: Type.String(), publicIP: Type.Optional(Type.String()) },
+          { site: NonEmptyString(), vip: NonEmptyString(), publicIP: Type.Optional(NonEmptyString()) },
           { additionalProperties: false },
         ),
       ),
     ),
-    healthMonitorRefs: Type.Optional(Type.Array(Type.String())),
-    healthMonitorTemplate: Type.Optional(Type.String()),
+    healthMonitorRefs: Type.Optional(Type.Array(NonEmptyString())),
+    healthMonitorTemplate: Type.Optional(NonEmptyString()),
     trafficSplit: Type.Optional(Type.Array(TrafficSplitEntry)),
     publicIP: Type.Optional(
-      Type.Array(Type.Object({ cluster: Type.String(), ip: Type.String() }, { additionalProperties: false })),
+      Type.Array(Type.Object({ cluster: NonEmptyString(), ip: NonEmptyString() }, { additionalProperties: false })),
     ),
     poolAlgorithmSettings: Type.Optional(PoolAlgorithmSettings),
     downResponse: Type.Optional(DownResponse),

@@ -1,0 +1,138 @@
+// The rules: pure functions from (object, context) to field errors, policy
+// denials and warnings, and to a defaulted copy. The admission webhook, the
+// offline CLI and the reconcile worker all call these; nothing here does I/O.
+import fastJsonPatch, { type Operation as PatchOperation } from 'fast-json-patch';
+import { AMKO_NAMESPACE } from '../api/common.js';
+import type { KindName } from '../api/kinds.js';
+import { amkoClusterRules } from './amkocluster.js';
+import { isObj, obj, str, warning } from './checks.js';
+import type { FieldError } from './field-error.js';
+import { gdpRules } from './gdp.js';
+import { gslbConfigRules } from './gslbconfig.js';
+import { gslbHostRuleRules } from './gslbhostrule.js';
+import { validateSchema } from './schema.js';
+import { nameOf, namespaceOf, othersInNamespace } from './shared.js';
+import type { KindContext, KindRules, RuleContext } from './types.js';
+
+export { defaults, DEFAULTS, type DefaultsContext } from './defaults.js';
+export type { RuleContext, Operation } from './types.js';
+export type { FieldError } from './field-error.js';
+export type { ClusterView, KubeObject } from './view.js';
+
+/** A policy denial (HTTP 403 Forbidden): wrong namespace, second singleton. */
+export interface PolicyDenial {
+  /** The reason, without the `<resource> "<name>" is forbidden: ` prefix the admission layer adds. */
+  message: string;
+  rule: string;
+  field: string;
+}
+
+export interface ValidationResult {
+  errors: FieldError[];
+  forbidden?: PolicyDenial;
+  warnings: string[];
+}
+
+const KIND_RULES: Record<KindName, KindRules> = {
+  GSLBConfig: gslbConfigRules,
+  GlobalDeploymentPolicy: gdpRules,
+  GSLBHostRule: gslbHostRuleRules,
+  AMKOCluster: amkoClusterRules,
+};
+
+export const NO_VIEW_WARNING = warning('metadata.name', 'cross-object checks skipped: amko has no cluster connection');
+
+/** Validates one object of `kind`. All problems are collected; nothing throws on malformed input. */
+export function validate(kind: KindName, input: unknown, ctx: RuleContext = {}): ValidationResult {
+  const operation = ctx.operation ?? 'CREATE';
+  const warnings: string[] = [];
+  if (operation === 'DELETE' || operation === 'CONNECT') return { errors: [], warnings };
+
+  const o = isObj(input) ? input : {};
+  const meta = obj(o.metadata);
+  const kctx: KindContext = {
+    operation,
+    oldObject: ctx.oldObject,
+    view: ctx.view,
+    name: ctx.name ?? str(meta?.name) ?? '',
+    namespace: ctx.namespace ?? str(meta?.namespace) ?? '',
+  };
+
+  const errors = validateSchema(kind, input, { unknownFields: ctx.unknownFields ?? 'ignore' });
+  KIND_RULES[kind].validate(o, kctx, errors, warnings);
+
+  sortByDocumentOrder(errors, input);
+
+  let forbidden: PolicyDenial | undefined;
+  if (kctx.namespace !== AMKO_NAMESPACE) {
+    if (kctx.namespace === '') {
+      warnings.push(warning('metadata.namespace', `not set; ${kind} objects are only accepted in namespace ${AMKO_NAMESPACE}`));
+    } else {
+      forbidden = {
+        message: `${kind} objects are only accepted in namespace ${AMKO_NAMESPACE}`,
+        rule: 'namespace',
+        field: 'metadata.namespace',
+      };
+    }
+  }
+  if (!forbidden && KIND_RULES[kind].singleton && operation === 'CREATE' && ctx.view) {
+    const existing = othersInNamespace(ctx.view, kind, { ...kctx, namespace: AMKO_NAMESPACE });
+    if (existing.length > 0) {
+      const names = existing.map((e) => `${namespaceOf(e)}/${nameOf(e)}`).join(', ');
+      forbidden = {
+        message: `only one ${kind} is allowed, and ${names} already exists`,
+        rule: 'singleton',
+        field: 'metadata.name',
+      };
+    }
+  }
+  if (!ctx.view) warnings.unshift(NO_VIEW_WARNING);
+  return forbidden ? { errors, forbidden, warnings } : { errors, warnings };
+}
+
+const MAP_FIELDS = new Set(['labels', 'annotations', 'label']);
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Sorts errors (stably) by where their field appears in the object, so output follows the manifest. */
+function sortByDocumentOrder(errors: FieldError[], input: unknown): void {
+  const pos = new Map<string, number>();
+  let n = 0;
+  const walk = (v: unknown, path: string, parentKey: string) => {
+    pos.set(path, n++);
+    if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${path}[${i}]`, ''));
+    else if (isObj(v)) {
+      for (const [k, x] of Object.entries(v)) {
+        const p = MAP_FIELDS.has(parentKey) || !IDENT.test(k) ? `${path}[${k}]` : path ? `${path}.${k}` : k;
+        walk(x, p, k);
+      }
+    }
+  };
+  walk(input, '', '');
+  const positionOf = (field: string): number => {
+    for (let f = field; f; f = f.replace(/(\.[^.[\]]*|\[[^\]]*\])$/, '')) {
+      const p = pos.get(f);
+      if (p !== undefined) return f === field ? p : p + 0.5;
+      if (!/[.[]/.test(f)) break;
+    }
+    return Number.MAX_SAFE_INTEGER;
+  };
+  const keyed = errors.map((e, i) => ({ e, i, p: positionOf(e.field) }));
+  keyed.sort((a, b) => a.p - b.p || a.i - b.i);
+  errors.splice(0, errors.length, ...keyed.map((k) => k.e));
+}
+
+/** RFC 6902 operations turning `original` into `defaulted` (empty when nothing changed). */
+export function patchFor(original: unknown, defaulted: unknown): PatchOperation[] {
+  return fastJsonPatch.compare(original as object, defaulted as object);
+}
+
+/** Distinct rule ids of a result, for metrics and logs. */
+export function ruleIds(result: ValidationResult): string[] {
+  const ids = result.errors.map((e) => e.rule);
+  if (result.forbidden) ids.unshift(result.forbidden.rule);
+  return [...new Set(ids)];
+}
+
+export { validateSchema } from './schema.js';
+export { formatFieldError, formatAggregate, formatErrorBody, CAUSE_REASON } from './field-error.js';
+export { staticView, overlayView } from './view.js';
