@@ -1,0 +1,2 @@
+export * from './healthmonitors.js';
+export * from './gslbservice.js';

@@ -1,0 +1,254 @@
+// Field-wise comparison of desired vs actual Avi objects, and the exact list of
+// operations for one `tenant/gsName` key. Both sides are projected onto a
+// canonical form first: refs by name (uuid refs resolved), defaults the
+// controller fills in, order-insensitive lists sorted. Only fields AMKO manages
+// are compared, so a field the controller adds never causes a write.
+import type { GslbPool, GslbPoolMember, GslbService, HealthMonitor } from '../avi/types.js';
+import type { DesiredGs } from './desired/gslbservice.js';
+import { gsNameFromHmDescription, isOwnedHm, hmCreatedBy } from './desired/healthmonitors.js';
+
+export type Operation =
+  | { op: 'create-hm'; key: string; tenant: string; name: string; hm: HealthMonitor }
+  | { op: 'update-hm'; key: string; tenant: string; name: string; uuid: string; hm: HealthMonitor; changes: FieldChange[] }
+  | { op: 'create-gs'; key: string; tenant: string; name: string; gs: GslbService }
+  | { op: 'update-gs'; key: string; tenant: string; name: string; uuid: string; gs: GslbService; changes: FieldChange[] }
+  | { op: 'delete-gs'; key: string; tenant: string; name: string; uuid: string }
+  | { op: 'delete-hm'; key: string; tenant: string; name: string; uuid: string };
+
+export interface FieldChange {
+  path: string;
+  from: unknown;
+  to: unknown;
+}
+
+export interface DiffContext {
+  createdBy: string;
+  /** uuid → name for objects referenced by uuid (health monitors, profiles). */
+  refNames: ReadonlyMap<string, string>;
+}
+
+/** `…/api/<type>/<uuid>#<name>`, `/api/<type>?name=<name>`, `…/api/<type>/<uuid>` → name (uuid if unresolved). */
+export function refName(ref: string | undefined, refNames: ReadonlyMap<string, string>): string | undefined {
+  if (!ref) return undefined;
+  const hash = ref.indexOf('#');
+  if (hash >= 0) return decodeURIComponent(ref.slice(hash + 1));
+  const q = ref.indexOf('?');
+  if (q >= 0) {
+    const name = new URLSearchParams(ref.slice(q + 1)).get('name');
+    if (name !== null) return name;
+  }
+  const uuid = ref.replace(/\/+$/, '').split('/').pop() ?? ref;
+  return refNames.get(uuid) ?? `uuid:${uuid}`;
+}
+
+const dflt = <T>(v: T | undefined, d: T): T => (v === undefined || v === null ? d : v);
+
+function canonIp(ip: { addr?: string; type?: string } | undefined) {
+  if (!ip?.addr) return undefined;
+  return { addr: ip.addr, type: dflt(ip.type, 'V4') };
+}
+
+function canonMember(m: GslbPoolMember) {
+  return {
+    enabled: dflt(m.enabled, true),
+    ratio: dflt(m.ratio, 1),
+    ip: canonIp(m.ip),
+    cluster_uuid: m.cluster_uuid || undefined,
+    vs_uuid: m.vs_uuid || undefined,
+    public_ip: canonIp(m.public_ip?.ip),
+  };
+}
+
+function canonGroup(g: GslbPool, desired: GslbPool | undefined) {
+  // The fields that only mean something for some algorithms are compared only there.
+  const algorithm = dflt(g.algorithm, 'GSLB_ALGORITHM_ROUND_ROBIN');
+  const wantAlgo = desired ? dflt(desired.algorithm, 'GSLB_ALGORITHM_ROUND_ROBIN') : algorithm;
+  const geo = wantAlgo === 'GSLB_ALGORITHM_GEO';
+  const usesMask =
+    wantAlgo === 'GSLB_ALGORITHM_CONSISTENT_HASH' || (geo && desired?.fallback_algorithm === 'GSLB_ALGORITHM_CONSISTENT_HASH');
+  return {
+    name: g.name,
+    priority: g.priority,
+    enabled: dflt(g.enabled, true),
+    algorithm,
+    fallback_algorithm: geo ? g.fallback_algorithm : undefined,
+    consistent_hash_mask: usesMask ? g.consistent_hash_mask : undefined,
+    min_health_monitors_up: g.min_health_monitors_up,
+    members: [...(g.members ?? [])].map(canonMember).sort((a, b) => cmp(a.ip?.addr, b.ip?.addr)),
+  };
+}
+
+const cmp = (a: string | number | undefined, b: string | number | undefined) =>
+  a === b ? 0 : a === undefined ? -1 : b === undefined ? 1 : a < b ? -1 : 1;
+
+/**
+ * Canonical form of a GslbService. `desired` (when projecting the actual
+ * object) decides which algorithm-dependent and controller-defaulted fields
+ * are compared.
+ */
+export function canonGs(gs: GslbService, ctx: Pick<DiffContext, 'refNames'>, desired?: GslbService) {
+  const dn = gs.domain_names ?? [];
+  const wantedGroups = new Map((desired?.groups ?? gs.groups ?? []).map((g) => [g.priority, g]));
+  const down = gs.down_response && gs.down_response.type !== 'GSLB_SERVICE_DOWN_RESPONSE_NONE' ? gs.down_response : undefined;
+  const compareMinUp = desired === undefined || desired.groups.some((g) => g.min_health_monitors_up !== undefined);
+  // The controller may assign a default PKI profile to site-persistent services: compare it only if we set one.
+  const comparePki = desired === undefined || desired.pki_profile_ref !== undefined;
+  return {
+    name: gs.name,
+    domain_names: dn.length > 0 ? [dn[0], ...dn.slice(1).sort()] : [],
+    description: gs.description ?? '',
+    created_by: gs.created_by,
+    controller_health_status_enabled: dflt(gs.controller_health_status_enabled, true),
+    enabled: dflt(gs.enabled, true),
+    is_federated: dflt(gs.is_federated, true),
+    health_monitor_scope: dflt(gs.health_monitor_scope, 'GSLB_SERVICE_HEALTH_MONITOR_ALL_MEMBERS'),
+    min_members: dflt(gs.min_members, 0),
+    pool_algorithm: dflt(gs.pool_algorithm, 'GSLB_SERVICE_ALGORITHM_PRIORITY'),
+    resolve_cname: dflt(gs.resolve_cname, false),
+    use_edns_client_subnet: dflt(gs.use_edns_client_subnet, true),
+    wildcard_match: dflt(gs.wildcard_match, false),
+    ttl: gs.ttl ?? undefined,
+    site_persistence_enabled: dflt(gs.site_persistence_enabled, false),
+    application_persistence_profile_ref: refName(gs.application_persistence_profile_ref, ctx.refNames),
+    pki_profile_ref: comparePki ? refName(gs.pki_profile_ref, ctx.refNames) : undefined,
+    health_monitor_refs: (gs.health_monitor_refs ?? []).map((r) => refName(r, ctx.refNames)!).sort(),
+    down_response: down
+      ? {
+          type: down.type,
+          fallback_ip: down.type === 'GSLB_SERVICE_DOWN_RESPONSE_FALLBACK_IP' ? canonIp(down.fallback_ip) : undefined,
+        }
+      : undefined,
+    groups: [...(gs.groups ?? [])]
+      .map((g) => {
+        const c = canonGroup(g, wantedGroups.get(g.priority));
+        return compareMinUp ? c : { ...c, min_health_monitors_up: undefined };
+      })
+      .sort((a, b) => b.priority - a.priority || cmp(a.name, b.name)),
+  };
+}
+
+function canonHttp(m: { http_request?: string; http_response_code?: string[] } | undefined) {
+  if (!m) return undefined;
+  return { http_request: m.http_request, http_response_code: [...(m.http_response_code ?? [])].sort() };
+}
+
+export function canonHm(hm: HealthMonitor) {
+  return {
+    name: hm.name,
+    type: hm.type,
+    description: hm.description ?? '',
+    monitor_port: hm.monitor_port,
+    is_federated: dflt(hm.is_federated, false),
+    send_interval: dflt(hm.send_interval, 10),
+    receive_timeout: dflt(hm.receive_timeout, 4),
+    successful_checks: dflt(hm.successful_checks, 2),
+    failed_checks: dflt(hm.failed_checks, 2),
+    allow_duplicate_monitors: hm.allow_duplicate_monitors ?? undefined,
+    created_by: hmCreatedBy(hm),
+    http_monitor: hm.type === 'HEALTH_MONITOR_HTTP' ? canonHttp(hm.http_monitor) : undefined,
+    https_monitor: hm.type === 'HEALTH_MONITOR_HTTPS' ? canonHttp(hm.https_monitor) : undefined,
+    tcp_half_open: hm.type === 'HEALTH_MONITOR_TCP' ? dflt(hm.tcp_monitor?.tcp_half_open, false) : undefined,
+    udp_request: hm.type === 'HEALTH_MONITOR_UDP' ? hm.udp_monitor?.udp_request : undefined,
+  };
+}
+
+/** Deep field-wise diff of two canonical values; lists the changed leaf paths. */
+export function fieldDiff(from: unknown, to: unknown, path = ''): FieldChange[] {
+  if (Object.is(from, to)) return [];
+  const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (Array.isArray(from) && Array.isArray(to)) {
+    if (from.length !== to.length) return [{ path: path || '.', from, to }];
+    return from.flatMap((f, i) => fieldDiff(f, to[i], `${path}[${i}]`));
+  }
+  if (isObj(from) && isObj(to)) {
+    const keys = [...new Set([...Object.keys(from), ...Object.keys(to)])].sort();
+    return keys.flatMap((k) => fieldDiff(from[k], to[k], path ? `${path}.${k}` : k));
+  }
+  if (from === undefined && to === undefined) return [];
+  return [{ path: path || '.', from, to }];
+}
+
+export function gsChanges(desired: GslbService, actual: GslbService, ctx: Pick<DiffContext, 'refNames'>): FieldChange[] {
+  return fieldDiff(canonGs(actual, ctx, desired), canonGs(desired, ctx));
+}
+
+export function hmChanges(desired: HealthMonitor, actual: HealthMonitor): FieldChange[] {
+  return fieldDiff(canonHm(actual), canonHm(desired));
+}
+
+export interface ActualKeyState {
+  /** The GslbService this instance owns for the key, if any. */
+  gs?: GslbService;
+  /** Every federated health monitor of the key's tenant, by name. */
+  hms: ReadonlyMap<string, HealthMonitor>;
+}
+
+/** Owned monitors that belong to `gsName` (by description). */
+export function ownedHmsOf(gsName: string, hms: ReadonlyMap<string, HealthMonitor>, createdBy: string): HealthMonitor[] {
+  return [...hms.values()].filter((h) => isOwnedHm(h, createdBy) && gsNameFromHmDescription(h.description) === gsName);
+}
+
+/**
+ * The operations that take one key from `actual` to `desired`, in order:
+ * monitor creates/updates, then the GslbService create/update/delete, then
+ * deletes of this instance's monitors that the key no longer uses.
+ */
+export function diffKey(
+  key: string,
+  tenant: string,
+  gsName: string,
+  desired: DesiredGs | undefined,
+  actual: ActualKeyState,
+  ctx: DiffContext,
+): Operation[] {
+  const ops: Operation[] = [];
+  const wanted = new Set<string>();
+  for (const hm of desired?.hms ?? []) {
+    wanted.add(hm.name);
+    const cur = actual.hms.get(hm.name);
+    if (!cur) ops.push({ op: 'create-hm', key, tenant, name: hm.name, hm });
+    else {
+      const changes = hmChanges(hm, cur);
+      if (changes.length > 0) ops.push({ op: 'update-hm', key, tenant, name: hm.name, uuid: cur.uuid ?? '', hm, changes });
+    }
+  }
+  if (desired && !actual.gs) ops.push({ op: 'create-gs', key, tenant, name: gsName, gs: desired.gs });
+  else if (desired && actual.gs) {
+    const changes = gsChanges(desired.gs, actual.gs, ctx);
+    if (changes.length > 0) ops.push({ op: 'update-gs', key, tenant, name: gsName, uuid: actual.gs.uuid ?? '', gs: desired.gs, changes });
+  } else if (!desired && actual.gs) {
+    ops.push({ op: 'delete-gs', key, tenant, name: gsName, uuid: actual.gs.uuid ?? '' });
+  }
+  for (const hm of ownedHmsOf(gsName, actual.hms, ctx.createdBy).sort((a, b) => a.name.localeCompare(b.name))) {
+    if (!wanted.has(hm.name)) ops.push({ op: 'delete-hm', key, tenant, name: hm.name, uuid: hm.uuid ?? '' });
+  }
+  return ops;
+}
+
+/** One line per operation, with the changed fields: for logs and `amko plan`. */
+export function describeOperation(op: Operation): string {
+  const fmt = (v: unknown) => (v === undefined ? '(unset)' : JSON.stringify(v));
+  switch (op.op) {
+    case 'create-hm':
+      return `+ healthmonitor ${op.tenant}/${op.name} (${op.hm.type}, port ${op.hm.monitor_port})`;
+    case 'update-hm':
+      return [`~ healthmonitor ${op.tenant}/${op.name}`, ...op.changes.map((c) => `    ${c.path}: ${fmt(c.from)} -> ${fmt(c.to)}`)].join('\n');
+    case 'delete-hm':
+      return `- healthmonitor ${op.tenant}/${op.name}`;
+    case 'create-gs': {
+      const lines = [`+ gslbservice ${op.tenant}/${op.name}`];
+      for (const g of op.gs.groups) {
+        lines.push(`    group ${g.name} priority ${g.priority} ${g.algorithm}`);
+        for (const m of g.members) lines.push(`      member ${m.ip.addr} ratio ${m.ratio}${m.public_ip ? ` public ${m.public_ip.ip.addr}` : ''}`);
+      }
+      if (op.gs.ttl !== undefined) lines.push(`    ttl ${op.gs.ttl}`);
+      if (op.gs.health_monitor_refs) lines.push(`    health monitors ${op.gs.health_monitor_refs.length}`);
+      lines.push(`    members: ${op.gs.description ?? ''}`);
+      return lines.join('\n');
+    }
+    case 'update-gs':
+      return [`~ gslbservice ${op.tenant}/${op.name}`, ...op.changes.map((c) => `    ${c.path}: ${fmt(c.from)} -> ${fmt(c.to)}`)].join('\n');
+    case 'delete-gs':
+      return `- gslbservice ${op.tenant}/${op.name}`;
+  }
+}

@@ -1,0 +1,319 @@
+// Pure derivation of member records from member-cluster objects (§2.7, §4.4,
+// §4.6). No I/O: the worker and `amko plan` feed informer caches in.
+import { isIP } from 'node:net';
+import type { V1Ingress, V1Namespace, V1Service } from '@kubernetes/client-node';
+import { isSelected, type Selection } from './selection.js';
+import type { DerivationResult, MemberKind, MemberRecord, Rejection } from './types.js';
+
+export const ANN_VS_UUID_MAP = 'ako.vmware.com/host-fqdn-vs-uuid-map';
+export const ANN_CONTROLLER_UUID = 'ako.vmware.com/controller-cluster-uuid';
+export const ANN_TENANT = 'ako.vmware.com/tenant-name';
+export const ANN_ENABLE_TLS = 'ako.vmware.com/enable-tls';
+
+/** Minimal OpenShift Route (route.openshift.io/v1). */
+export interface Route {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: {
+    name?: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    resourceVersion?: string;
+    uid?: string;
+  };
+  spec?: {
+    host?: string;
+    subdomain?: string;
+    path?: string;
+    tls?: { termination?: string } | null;
+    to?: unknown;
+  };
+  status?: {
+    ingress?: Array<{
+      host?: string;
+      routerName?: string;
+      conditions?: Array<{ type?: string; status?: string; reason?: string; message?: string }>;
+    }>;
+  };
+}
+
+export interface DeriveContext {
+  cluster: string;
+  selection: Selection;
+  /** GSLBConfig spec.gslbLeader.tenant (default admin). */
+  defaultTenant: string;
+  /** GDP spec.defaultDomain (Route spec.subdomain). */
+  defaultDomain?: string;
+  /** Namespace lookup in this cluster (informer cache). */
+  namespace(name: string): V1Namespace | undefined;
+}
+
+interface AkoInfo {
+  vsUuids: Record<string, string>;
+  controllerUuid?: string;
+  tenant?: string;
+}
+
+function parseJsonObject(s: string | undefined): Record<string, unknown> | undefined {
+  if (!s) return undefined;
+  try {
+    const v: unknown = JSON.parse(s);
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function stringMap(v: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (v && typeof v === 'object') {
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) if (typeof x === 'string') out[k] = x;
+  }
+  return out;
+}
+
+/** AKO's annotations (or a route status reason with the same keys). */
+function akoInfo(source: Record<string, unknown> | Record<string, string> | undefined): AkoInfo {
+  const a = (source ?? {}) as Record<string, unknown>;
+  const rawMap = a[ANN_VS_UUID_MAP];
+  const vsUuids = typeof rawMap === 'string' ? stringMap(parseJsonObject(rawMap)) : stringMap(rawMap);
+  const cu = a[ANN_CONTROLLER_UUID];
+  const t = a[ANN_TENANT];
+  return {
+    vsUuids,
+    controllerUuid: typeof cu === 'string' && cu !== '' ? cu : undefined,
+    tenant: typeof t === 'string' && t !== '' ? t : undefined,
+  };
+}
+
+/**
+ * Tenant resolution (§4.6), made consistent: the object's tenant (AKO's
+ * annotation or route status) wins, else the namespace's tenant annotation,
+ * else the GSLBConfig tenant. An object whose tenant disagrees with a tenant
+ * set on its namespace is rejected.
+ */
+export function resolveTenant(
+  objectTenant: string | undefined,
+  namespaceTenant: string | undefined,
+  defaultTenant: string,
+): { tenant: string } | { error: string } {
+  if (objectTenant && namespaceTenant && objectTenant !== namespaceTenant) {
+    return { error: `tenant ${objectTenant} differs from the namespace tenant ${namespaceTenant}` };
+  }
+  return { tenant: objectTenant ?? namespaceTenant ?? defaultTenant };
+}
+
+function meta(obj: { metadata?: { name?: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> } }) {
+  return {
+    name: obj.metadata?.name ?? '',
+    namespace: obj.metadata?.namespace ?? '',
+    labels: obj.metadata?.labels ?? {},
+    annotations: obj.metadata?.annotations ?? {},
+  };
+}
+
+/** Common checks: selection, tenant, UUIDs. Returns the partial record or a rejection reason. */
+function admit(
+  ctx: DeriveContext,
+  kind: MemberKind,
+  m: ReturnType<typeof meta>,
+  info: AkoInfo,
+  hostname: string,
+): { tenant: string; syncVipOnly: boolean; vsUuid?: string; controllerUuid?: string } | { reason: string } {
+  const ns = ctx.namespace(m.namespace);
+  const verdict = isSelected(ctx.selection, ctx.cluster, m.labels, ns?.metadata?.labels);
+  if (!verdict.selected) return { reason: verdict.reason };
+  const nsTenant = ns?.metadata?.annotations?.[ANN_TENANT] || undefined;
+  const t = resolveTenant(info.tenant, nsTenant, ctx.defaultTenant);
+  if ('error' in t) return { reason: t.error };
+  const syncVipOnly = ctx.selection.clusters.get(ctx.cluster)?.syncVipOnly ?? false;
+  const vsUuid = info.vsUuids[hostname] || undefined;
+  if (!syncVipOnly && (!vsUuid || !info.controllerUuid)) {
+    return { reason: `missing AKO virtual service or controller UUID for ${hostname} (needed unless syncVipOnly)` };
+  }
+  void kind;
+  return { tenant: t.tenant, syncVipOnly, vsUuid, controllerUuid: info.controllerUuid };
+}
+
+const normPath = (p: string | undefined) => (p && p !== '' ? p : '/');
+
+export function deriveIngress(ing: V1Ingress, ctx: DeriveContext): DerivationResult {
+  const m = meta(ing);
+  const members: MemberRecord[] = [];
+  const rejections: Rejection[] = [];
+  const reject = (reason: string) => rejections.push({ cluster: ctx.cluster, kind: 'INGRESS', namespace: m.namespace, name: m.name, reason });
+  const ruleHosts = new Map<string, string[]>();
+  for (const r of ing.spec?.rules ?? []) {
+    if (!r.host) continue;
+    const paths = ruleHosts.get(r.host) ?? [];
+    for (const p of r.http?.paths ?? []) paths.push(normPath(p.path));
+    ruleHosts.set(r.host, paths);
+  }
+  const tlsHosts = new Set((ing.spec?.tls ?? []).flatMap((t) => t.hosts ?? []));
+  const allTls = Object.hasOwn(m.annotations, ANN_ENABLE_TLS);
+  const info = akoInfo(m.annotations);
+  const seen = new Set<string>();
+  const lbs = ing.status?.loadBalancer?.ingress ?? [];
+  if (lbs.length === 0) reject('no load balancer status');
+  for (const lb of lbs) {
+    const host = lb.hostname ?? '';
+    const ip = lb.ip ?? '';
+    if (!host || seen.has(host)) continue;
+    if (!ruleHosts.has(host)) continue;
+    if (!isIP(ip)) {
+      reject(`no IP address for ${host}`);
+      continue;
+    }
+    seen.add(host);
+    const a = admit(ctx, 'INGRESS', m, info, host);
+    if ('reason' in a) {
+      reject(a.reason);
+      continue;
+    }
+    const paths = [...new Set(ruleHosts.get(host)!)].sort();
+    members.push({
+      cluster: ctx.cluster,
+      kind: 'INGRESS',
+      namespace: m.namespace,
+      name: m.name,
+      hostname: host,
+      ip,
+      tenant: a.tenant,
+      tls: allTls || tlsHosts.has(host),
+      passthrough: false,
+      paths: paths.length > 0 ? paths : ['/'],
+      vsUuid: a.vsUuid,
+      controllerUuid: a.controllerUuid,
+      syncVipOnly: a.syncVipOnly,
+    });
+  }
+  return { members, rejections };
+}
+
+export function deriveService(svc: V1Service, ctx: DeriveContext): DerivationResult {
+  const m = meta(svc);
+  const rejections: Rejection[] = [];
+  const reject = (reason: string): DerivationResult => ({
+    members: [],
+    rejections: [{ cluster: ctx.cluster, kind: 'LBSVC', namespace: m.namespace, name: m.name, reason }],
+  });
+  if (svc.spec?.type !== 'LoadBalancer') return { members: [], rejections };
+  const lb = svc.status?.loadBalancer?.ingress?.[0];
+  const host = lb?.hostname ?? '';
+  const ip = lb?.ip ?? '';
+  if (!host) return reject('no hostname in the load balancer status');
+  if (!isIP(ip)) return reject('no IP address in the load balancer status');
+  const ports = [...(svc.spec?.ports ?? [])].sort((a, b) => a.port - b.port);
+  if (ports.length === 0) return reject('no ports');
+  const info = akoInfo(m.annotations);
+  const a = admit(ctx, 'LBSVC', m, info, host);
+  if ('reason' in a) return reject(a.reason);
+  const proto = ports[0]!.protocol === 'UDP' ? 'UDP' : 'TCP';
+  return {
+    members: [
+      {
+        cluster: ctx.cluster,
+        kind: 'LBSVC',
+        namespace: m.namespace,
+        name: m.name,
+        hostname: host,
+        ip,
+        tenant: a.tenant,
+        tls: false,
+        passthrough: false,
+        paths: [],
+        port: ports[0]!.port,
+        protocol: proto,
+        vsUuid: a.vsUuid,
+        controllerUuid: a.controllerUuid,
+        syncVipOnly: a.syncVipOnly,
+      },
+    ],
+    rejections,
+  };
+}
+
+/** Route hostname (§4.4): spec.host, else spec.subdomain + "." + defaultDomain. */
+export function routeHostname(route: Route, defaultDomain: string | undefined): string {
+  if (route.spec?.host) return route.spec.host;
+  const sub = route.spec?.subdomain ?? '';
+  const dom = defaultDomain ?? '';
+  if (!sub || !dom) return '';
+  return dom.startsWith('.') ? `${sub}${dom}` : `${sub}.${dom}`;
+}
+
+export function deriveRoute(route: Route, ctx: DeriveContext): DerivationResult {
+  const m = meta(route);
+  const reject = (reason: string): DerivationResult => ({
+    members: [],
+    rejections: [{ cluster: ctx.cluster, kind: 'ROUTE', namespace: m.namespace, name: m.name, reason }],
+  });
+  const host = routeHostname(route, ctx.defaultDomain);
+  if (!host) return reject('no hostname (spec.host, or spec.subdomain with the GDP defaultDomain)');
+  const st = (route.status?.ingress ?? []).find((s) => s.host === host && (s.routerName ?? '').startsWith('ako-'));
+  if (!st) return reject(`no status from an AKO router for ${host}`);
+  const ip = (st.conditions ?? []).map((c) => c.message ?? '').find((msg) => isIP(msg) !== 0);
+  if (!ip) return reject(`no IP address in the route status for ${host}`);
+  // AKO puts its UUIDs/tenant JSON in the first condition's reason; annotations are the fallback.
+  const fromStatus = parseJsonObject(st.conditions?.[0]?.reason);
+  const info = fromStatus ? akoInfo(fromStatus) : akoInfo(m.annotations);
+  if (fromStatus) {
+    const ann = akoInfo(m.annotations);
+    if (Object.keys(info.vsUuids).length === 0) info.vsUuids = ann.vsUuids;
+    info.controllerUuid ??= ann.controllerUuid;
+    info.tenant ??= ann.tenant;
+  }
+  const a = admit(ctx, 'ROUTE', m, info, host);
+  if ('reason' in a) return reject(a.reason);
+  const termination = route.spec?.tls?.termination;
+  const passthrough = !!route.spec?.tls && termination === 'passthrough';
+  return {
+    members: [
+      {
+        cluster: ctx.cluster,
+        kind: 'ROUTE',
+        namespace: m.namespace,
+        name: m.name,
+        hostname: host,
+        ip,
+        tenant: a.tenant,
+        tls: !!route.spec?.tls && !passthrough,
+        passthrough,
+        paths: passthrough ? [] : [normPath(route.spec?.path)],
+        ...(passthrough ? { port: 443, protocol: 'TCP' as const } : {}),
+        vsUuid: a.vsUuid,
+        controllerUuid: a.controllerUuid,
+        syncVipOnly: a.syncVipOnly,
+      },
+    ],
+    rejections: [],
+  };
+}
+
+/** Everything a member cluster holds that selection and derivation read. */
+export interface ClusterObjects {
+  cluster: string;
+  namespaces: ReadonlyArray<V1Namespace>;
+  ingresses: ReadonlyArray<V1Ingress>;
+  services: ReadonlyArray<V1Service>;
+  routes: ReadonlyArray<Route>;
+}
+
+/** Derives the members of a whole cluster (used by `amko plan` and full resyncs). */
+export function deriveCluster(
+  objs: ClusterObjects,
+  opts: { selection: Selection; defaultTenant: string; defaultDomain?: string },
+): DerivationResult {
+  const nsByName = new Map(objs.namespaces.map((n) => [n.metadata?.name ?? '', n]));
+  const ctx: DeriveContext = { cluster: objs.cluster, ...opts, namespace: (n) => nsByName.get(n) };
+  const out: DerivationResult = { members: [], rejections: [] };
+  const add = (r: DerivationResult) => {
+    out.members.push(...r.members);
+    out.rejections.push(...r.rejections);
+  };
+  for (const i of objs.ingresses) add(deriveIngress(i, ctx));
+  for (const s of objs.services) add(deriveService(s, ctx));
+  for (const r of objs.routes) add(deriveRoute(r, ctx));
+  return out;
+}

@@ -1,0 +1,3 @@
+export * from './types.js';
+export * from './selection.js';
+export * from './derive.js';

@@ -1,0 +1,87 @@
+// The member model: one record per (cluster, object, local hostname) that the
+// GDP selects. Everything downstream (naming, desired GslbService, health
+// monitors) is computed from these records only, so a later step (AKO
+// HostRule-based custom global FQDNs, AMKOCluster federation) can rewrite or
+// filter records without touching the derivation.
+
+export type MemberKind = 'INGRESS' | 'LBSVC' | 'ROUTE';
+
+export interface MemberRecord {
+  cluster: string;
+  kind: MemberKind;
+  namespace: string;
+  /** Object name. */
+  name: string;
+  /** Local FQDN as the member cluster serves it (Ingress rule host, Service status hostname, Route host). */
+  hostname: string;
+  /** VIP from the object's status. */
+  ip: string;
+  /** Avi tenant the member belongs to (§4.6). */
+  tenant: string;
+  /** Secure (TLS) ingress host / route (not passthrough). */
+  tls: boolean;
+  /** OpenShift passthrough route. */
+  passthrough: boolean;
+  /** HTTP paths for Ingress/Route (non-passthrough) members; empty otherwise. */
+  paths: string[];
+  /** Service (and passthrough route) port/protocol used by the health monitor. */
+  port?: number;
+  protocol?: 'TCP' | 'UDP';
+  /** From AKO's annotations / route status: the Avi virtual service and controller cluster. */
+  vsUuid?: string;
+  controllerUuid?: string;
+  /** The cluster's matchClusters[].syncVipOnly. */
+  syncVipOnly: boolean;
+}
+
+/** A member after the naming step: which GslbService (global FQDN) it belongs to. */
+export interface NamedMember extends MemberRecord {
+  gsName: string;
+  /** Extra domain names (aliases) the naming step contributes to the GslbService. */
+  aliases: string[];
+}
+
+/**
+ * The naming step. The default maps the local hostname to itself (AMKO's
+ * default mode). A HostRule-based step (useCustomGlobalFqdn) returns the
+ * global FQDN and aliases, or undefined to drop the member.
+ */
+export type NamingStep = (m: MemberRecord) => { gsName: string; aliases: string[] } | undefined;
+
+export const identityNaming: NamingStep = (m) => ({ gsName: m.hostname, aliases: [] });
+
+/** Why an object produced no member (for logs, `amko plan` and tests). */
+export interface Rejection {
+  cluster: string;
+  kind: MemberKind;
+  namespace: string;
+  name: string;
+  reason: string;
+}
+
+export interface DerivationResult {
+  members: MemberRecord[];
+  rejections: Rejection[];
+}
+
+/** The description item of a member (§4.10): `INGRESS/<cluster>/<ns>/<name>/<host>`, `LBSVC/...`, `ROUTE/...`. */
+export function memberDescription(m: Pick<MemberRecord, 'kind' | 'cluster' | 'namespace' | 'name' | 'hostname'>): string {
+  const base = `${m.kind}/${m.cluster}/${m.namespace}/${m.name}`;
+  return m.kind === 'INGRESS' ? `${base}/${m.hostname}` : base;
+}
+
+/** Stable identity of the object a member came from (cluster/kind/ns/name). */
+export function objectKey(m: Pick<MemberRecord, 'kind' | 'cluster' | 'namespace' | 'name'>): string {
+  return `${m.cluster}/${m.kind}/${m.namespace}/${m.name}`;
+}
+
+/** The work-queue key of a GslbService: `<tenant>/<gsName>`. */
+export function gsKey(tenant: string, gsName: string): string {
+  return `${tenant}/${gsName}`;
+}
+
+export function parseGsKey(key: string): { tenant: string; gsName: string } {
+  const i = key.indexOf('/');
+  if (i < 0) throw new Error(`invalid GslbService key "${key}"`);
+  return { tenant: key.slice(0, i), gsName: key.slice(i + 1) };
+}

@@ -1,0 +1,216 @@
+// A keyed work queue in the style of client-go's workqueue: a key is queued at
+// most once, never processed by two workers at once, and re-queued if it was
+// dirtied while being processed. Failures are retried forever on a per-key
+// capped exponential backoff with jitter (fast or slow base by retry class); a
+// global token bucket limits the rate of processing and `concurrency` bounds
+// the number of keys in flight.
+
+export type RetrySpeed = 'fast' | 'slow' | 'none';
+
+export interface WorkQueueOptions {
+  /** Processes one key. A rejection is retried according to `classify`. */
+  handler: (key: string) => Promise<void>;
+  /** Maps a failure to a retry speed. Default: always fast. 'none' = wait for the next add(). */
+  classify?: (err: unknown) => RetrySpeed;
+  concurrency?: number;
+  /** Token bucket: sustained keys per second and burst. */
+  ratePerSecond?: number;
+  burst?: number;
+  fastBaseDelayMs?: number;
+  slowBaseDelayMs?: number;
+  maxDelayMs?: number;
+  /** Called after each attempt (metrics, logs). */
+  onResult?: (key: string, result: { ok: boolean; error?: unknown; attempt: number; retryInMs?: number; queuedAt: number }) => void;
+  now?: () => number;
+}
+
+interface KeyState {
+  failures: number;
+  /** When the key was first queued since it was last processed successfully. */
+  queuedAt: number;
+  timer?: NodeJS.Timeout;
+  timerAt?: number;
+}
+
+export class WorkQueue {
+  private readonly opts: Required<Omit<WorkQueueOptions, 'onResult' | 'classify'>> &
+    Pick<WorkQueueOptions, 'onResult' | 'classify'>;
+  private readonly pending: string[] = [];
+  private readonly pendingSet = new Set<string>();
+  private readonly processing = new Set<string>();
+  private readonly dirty = new Set<string>();
+  private readonly state = new Map<string, KeyState>();
+  private tokens: number;
+  private lastRefill: number;
+  private wakeTimer?: NodeJS.Timeout;
+  private running = false;
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(options: WorkQueueOptions) {
+    this.opts = {
+      concurrency: 4,
+      ratePerSecond: 20,
+      burst: 50,
+      fastBaseDelayMs: 200,
+      slowBaseDelayMs: 5_000,
+      maxDelayMs: 120_000,
+      now: Date.now,
+      ...options,
+    };
+    this.tokens = this.opts.burst;
+    this.lastRefill = this.opts.now();
+  }
+
+  start(): void {
+    this.running = true;
+    this.pump();
+  }
+
+  /** Stops taking keys; in-flight handlers finish. Pending keys and backoffs are kept unless `clear`. */
+  stop(clear = false): void {
+    this.running = false;
+    clearTimeout(this.wakeTimer);
+    this.wakeTimer = undefined;
+    if (clear) {
+      for (const s of this.state.values()) clearTimeout(s.timer);
+      this.state.clear();
+      this.pending.length = 0;
+      this.pendingSet.clear();
+      this.dirty.clear();
+    }
+  }
+
+  /** Queues `key` now (cancelling a pending backoff: a new event supersedes the retry delay). */
+  add(key: string): void {
+    const s = this.stateOf(key);
+    if (s.timer) {
+      clearTimeout(s.timer);
+      s.timer = undefined;
+      s.timerAt = undefined;
+    }
+    this.enqueue(key);
+  }
+
+  /** Queues `key` after `delayMs` (keeps the earlier of two scheduled times). */
+  addAfter(key: string, delayMs: number): void {
+    if (delayMs <= 0) return this.enqueue(key);
+    const s = this.stateOf(key);
+    const at = this.opts.now() + delayMs;
+    if (s.timer && s.timerAt !== undefined && s.timerAt <= at) return;
+    clearTimeout(s.timer);
+    s.timerAt = at;
+    s.timer = setTimeout(() => {
+      s.timer = undefined;
+      s.timerAt = undefined;
+      this.enqueue(key);
+    }, delayMs);
+    s.timer.unref?.();
+  }
+
+  /** Keys waiting (queued, dirty or in backoff), not counting those in flight. */
+  depth(): number {
+    let backoff = 0;
+    for (const [k, s] of this.state) if (s.timer && !this.pendingSet.has(k)) backoff++;
+    return this.pending.length + backoff;
+  }
+
+  inFlight(): number {
+    return this.processing.size;
+  }
+
+  failures(key: string): number {
+    return this.state.get(key)?.failures ?? 0;
+  }
+
+  /** Resolves when nothing is queued or in flight (keys in backoff don't count). */
+  idle(): Promise<void> {
+    if (this.isIdle()) return Promise.resolve();
+    return new Promise((r) => this.idleWaiters.push(r));
+  }
+
+  private isIdle(): boolean {
+    return this.pending.length === 0 && this.processing.size === 0 && this.dirty.size === 0;
+  }
+
+  private stateOf(key: string): KeyState {
+    let s = this.state.get(key);
+    if (!s) {
+      s = { failures: 0, queuedAt: this.opts.now() };
+      this.state.set(key, s);
+    }
+    return s;
+  }
+
+  private enqueue(key: string): void {
+    this.stateOf(key);
+    if (this.processing.has(key)) {
+      this.dirty.add(key);
+      return;
+    }
+    if (this.pendingSet.has(key)) return;
+    this.pendingSet.add(key);
+    this.pending.push(key);
+    this.pump();
+  }
+
+  private refill(): void {
+    const now = this.opts.now();
+    const elapsed = (now - this.lastRefill) / 1000;
+    this.lastRefill = now;
+    this.tokens = Math.min(this.opts.burst, this.tokens + elapsed * this.opts.ratePerSecond);
+  }
+
+  private pump(): void {
+    if (!this.running) return;
+    while (this.pending.length > 0 && this.processing.size < this.opts.concurrency) {
+      this.refill();
+      if (this.tokens < 1) {
+        if (!this.wakeTimer) {
+          const waitMs = Math.ceil(((1 - this.tokens) / this.opts.ratePerSecond) * 1000);
+          this.wakeTimer = setTimeout(() => {
+            this.wakeTimer = undefined;
+            this.pump();
+          }, waitMs);
+          this.wakeTimer.unref?.();
+        }
+        return;
+      }
+      this.tokens -= 1;
+      const key = this.pending.shift()!;
+      this.pendingSet.delete(key);
+      this.processing.add(key);
+      void this.process(key);
+    }
+    if (this.isIdle()) for (const w of this.idleWaiters.splice(0)) w();
+  }
+
+  private backoff(speed: 'fast' | 'slow', failures: number): number {
+    const base = speed === 'slow' ? this.opts.slowBaseDelayMs : this.opts.fastBaseDelayMs;
+    const d = Math.min(this.opts.maxDelayMs, base * 2 ** Math.min(failures - 1, 20));
+    return Math.round(d / 2 + Math.random() * (d / 2));
+  }
+
+  private async process(key: string): Promise<void> {
+    const s = this.stateOf(key);
+    const attempt = s.failures + 1;
+    const queuedAt = s.queuedAt;
+    try {
+      await this.opts.handler(key);
+      s.failures = 0;
+      s.queuedAt = this.opts.now();
+      this.opts.onResult?.(key, { ok: true, attempt, queuedAt });
+      if (!s.timer && !this.dirty.has(key)) this.state.delete(key);
+    } catch (error) {
+      s.failures++;
+      const speed = this.opts.classify?.(error) ?? 'fast';
+      const retryInMs = speed === 'none' ? undefined : this.backoff(speed, s.failures);
+      this.opts.onResult?.(key, { ok: false, error, attempt, retryInMs, queuedAt });
+      if (retryInMs !== undefined) this.addAfter(key, retryInMs);
+    } finally {
+      this.processing.delete(key);
+      if (this.dirty.delete(key)) this.enqueue(key);
+      this.pump();
+      if (this.isIdle()) for (const w of this.idleWaiters.splice(0)) w();
+    }
+  }
+}
