@@ -19,6 +19,7 @@ const m = (cluster: string, ip: string, paths = ['/']): NamedMember => ({
   tls: false,
   passthrough: false,
   paths,
+  ip,
   vsUuid: `vs-${cluster}`,
   controllerUuid: `ctrl-${cluster}`,
   syncVipOnly: false,
