@@ -1,9 +1,192 @@
+// `amko serve`: the HTTPS admission webhook (validate + mutate), composed with
+// the other long-running parts of the process as a list of components that
+// start in order and stop in reverse order.
+import path from 'node:path';
 import type { Command } from 'commander';
+import { Option } from 'commander';
+import type { LevelWithSilent } from 'pino';
+import { createAdmissionApp, DEFAULT_BODY_LIMIT, type AdmissionView } from '../admission/app.js';
+import { createClusterCache, type ClusterCache } from '../admission/cluster-cache.js';
+import { startHttpsServer, type HttpsServerHandle } from '../admission/server.js';
+import { fileCertificateSource } from '../certs/local-files.js';
+import { ensureLocalCertificates } from '../certs/local.js';
+import type { CertificateSource } from '../certs/source.js';
+import { loadOwnKubeConfig } from '../kube/kubeconfig.js';
+import { createLogger, type Logger } from '../log.js';
 
-// Placeholder: filled in by the owner of this subcommand.
-export function registerServe(program: Command): void {
-  program.command('serve').description('not implemented yet').action(() => {
-    console.error('amko serve: not implemented yet');
-    process.exitCode = 2;
+/** One long-running part of the process. */
+export interface Component {
+  name: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Contributes to GET /readyz; omit for parts that are ready once started. */
+  ready?(): boolean;
+}
+
+export interface ServeOptions {
+  port: number;
+  host: string;
+  tlsCertFile?: string;
+  tlsKeyFile?: string;
+  certDir: string;
+  kubeconfig?: string;
+  /** false: do not start the reconcile worker (--no-worker). */
+  worker: boolean;
+  memberKubeconfig?: string;
+  logLevel?: LevelWithSilent;
+  serviceName?: string;
+  certPollMs?: number;
+  log?: Logger;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  components: Component[];
+  log: Logger;
+  stop(): Promise<void>;
+}
+
+export async function startServe(opts: ServeOptions): Promise<RunningServer> {
+  const log = opts.log ?? createLogger({ level: opts.logLevel });
+  const components: Component[] = [];
+  const started: Component[] = [];
+  let certs: CertificateSource | undefined;
+  let https: HttpsServerHandle | undefined;
+
+  // 1. Serving certificate: given files (hot-reloaded) or a generated local CA + certificate.
+  components.push({
+    name: 'certificates',
+    async start() {
+      let certFile = opts.tlsCertFile;
+      let keyFile = opts.tlsKeyFile;
+      let caFile: string | undefined;
+      if (!certFile || !keyFile) {
+        if (certFile || keyFile) throw new Error('--tls-cert-file and --tls-key-file must be given together');
+        const local = await ensureLocalCertificates({ certDir: opts.certDir, serviceName: opts.serviceName });
+        log.info({ certDir: path.resolve(opts.certDir), generated: local.generated, caFile: local.caFile }, 'local serving certificate');
+        ({ certFile, keyFile, caFile } = local);
+      }
+      certs = fileCertificateSource({ certFile, keyFile, caFile, pollMs: opts.certPollMs, log });
+    },
+    async stop() {
+      certs?.close?.();
+    },
+    ready: () => certs !== undefined,
   });
+
+  // 2. Own-cluster cache for cross-object rules (in-cluster or --kubeconfig).
+  const kc = loadOwnKubeConfig(opts.kubeconfig);
+  let cache: ClusterCache | undefined;
+  if (kc) {
+    cache = createClusterCache(kc, { log });
+    const c = cache;
+    components.push({ name: 'cluster-cache', start: () => c.start(), stop: () => c.stop(), ready: () => c.isSynced() });
+  } else {
+    log.warn('no cluster connection (not in a cluster, no --kubeconfig): cross-object rules are skipped');
+  }
+
+  // 3. In-cluster certificate manager (certs engineer): add its component here, before the HTTPS server,
+  //    and let it provide the CertificateSource used below.
+
+  // 4. Reconcile worker (worker engineer): when opts.worker is true, push its component here, e.g.
+  //    if (opts.worker) components.push(createWorkerComponent({ kc, memberKubeconfig: opts.memberKubeconfig, log }));
+
+  // 5. The HTTPS admission server, last to start and first to stop.
+  const readiness = () => components.filter((c) => c.ready && !c.ready()).map((c) => `${c.name} not ready`);
+  const app = createAdmissionApp({ view: cache as AdmissionView | undefined, log, bodyLimit: DEFAULT_BODY_LIMIT, readiness });
+  components.push({
+    name: 'https-server',
+    async start() {
+      if (!certs) throw new Error('no certificate source');
+      https = await startHttpsServer(app, certs, { host: opts.host, port: opts.port, log });
+      log.info({ url: https.url, host: https.host, port: https.port }, 'admission webhook listening');
+    },
+    async stop() {
+      await https?.close();
+    },
+    ready: () => https !== undefined,
+  });
+
+  const stop = async () => {
+    for (const c of started.splice(0).reverse()) {
+      try {
+        await c.stop();
+      } catch (err) {
+        log.error({ component: c.name, err }, 'stop failed');
+      }
+    }
+  };
+  try {
+    for (const c of components) {
+      await c.start();
+      started.push(c);
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { url: https!.url, port: https!.port, components, log, stop };
+}
+
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('serve the validating and defaulting admission webhooks over HTTPS')
+    .addOption(new Option('--port <port>', 'HTTPS port').env('PORT').default('8443'))
+    .addOption(new Option('--host <host>', 'address to bind').env('HOST').default('0.0.0.0'))
+    .option('--tls-cert-file <file>', 'serving certificate (PEM); reloaded when it changes')
+    .option('--tls-key-file <file>', 'serving key (PEM); reloaded when it changes')
+    .option('--cert-dir <dir>', 'where a generated CA and certificate are kept when no certificate is given', 'certs/')
+    .option('--kubeconfig <file>', "kubeconfig of the server's own cluster (default: in-cluster, if running in one)")
+    .option('--no-worker', 'do not run the GSLB reconcile worker')
+    .addOption(new Option('--member-kubeconfig <file>', 'kubeconfig with one context per member cluster').env('GSLB_CONFIG'))
+    .addOption(new Option('--service-name <name>', 'in-cluster Service name, for the generated certificate').env('SERVICE_NAME').default('amko-webhook'))
+    .addOption(
+      new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).env('LOG_LEVEL'),
+    )
+    .action(async (o: Record<string, string | boolean | undefined>) => {
+      const port = Number(o.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) {
+        console.error(`amko serve: invalid --port ${String(o.port)}`);
+        process.exit(2);
+      }
+      const log = createLogger({ level: o.logLevel as LevelWithSilent | undefined });
+      let running: RunningServer;
+      try {
+        running = await startServe({
+          port,
+          host: String(o.host),
+          tlsCertFile: o.tlsCertFile as string | undefined,
+          tlsKeyFile: o.tlsKeyFile as string | undefined,
+          certDir: String(o.certDir),
+          kubeconfig: o.kubeconfig as string | undefined,
+          worker: o.worker !== false,
+          memberKubeconfig: o.memberKubeconfig as string | undefined,
+          serviceName: o.serviceName as string | undefined,
+          log,
+        });
+      } catch (err) {
+        log.fatal({ err }, 'amko serve failed to start');
+        process.exit(1);
+      }
+      let stopping = false;
+      const shutdown = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        log.info({ signal }, 'shutting down: finishing in-flight requests');
+        running.stop().then(
+          () => {
+            log.info('stopped');
+            process.exit(0);
+          },
+          (err: unknown) => {
+            log.error({ err }, 'shutdown failed');
+            process.exit(1);
+          },
+        );
+      };
+      process.on('SIGTERM', () => shutdown('SIGTERM'));
+      process.on('SIGINT', () => shutdown('SIGINT'));
+    });
 }

@@ -1,0 +1,263 @@
+// The admission webhook as an express app: POST /validate, POST /mutate,
+// GET /healthz, /readyz, /metrics. Transport (TLS) lives in server.ts, so tests
+// can drive this app directly or through the real HTTPS server.
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { AMKO_NAMESPACE, GROUP } from '../api/common.js';
+import { KINDS, isKindName, type KindName } from '../api/kinds.js';
+import type { Logger } from '../log.js';
+import { registry } from '../metrics.js';
+import { defaults, patchFor, ruleIds, validate, type Operation } from '../rules/index.js';
+import { namespaceOf } from '../rules/shared.js';
+import type { ClusterView } from '../rules/view.js';
+import { admissionDuration, admissionRejections, admissionRequests } from './metrics.js';
+import {
+  BadRequest,
+  decodeReview,
+  forbiddenStatus,
+  httpError,
+  internalStatus,
+  invalidStatus,
+  review,
+  type AdmissionRequest,
+  type AdmissionResponse,
+} from './review.js';
+
+/** The view the webhook reads other objects from; `confirm` reads the API server directly (no cache lag). */
+export interface AdmissionView extends ClusterView {
+  confirm?(kinds: KindName[]): Promise<ClusterView>;
+}
+
+export interface AdmissionAppOptions {
+  /** Own-cluster view. Without one, cross-object rules are skipped and each answer says so in a warning. */
+  view?: AdmissionView;
+  log: Logger;
+  /** Maximum request body, e.g. '3mb' or a byte count. Default 3 MiB. */
+  bodyLimit?: string | number;
+  /** Not-ready reasons (empty = ready), for GET /readyz. */
+  readiness?: () => string[];
+  /** UUID generator for GSLBConfig defaulting (tests inject a fixed one). */
+  newUuid?: () => string;
+  /** Upper bound for a direct read confirming the cache (ms). Default 3000. */
+  confirmTimeoutMs?: number;
+}
+
+export const DEFAULT_BODY_LIMIT = 3 * 1024 * 1024;
+
+type Webhook = 'validate' | 'mutate';
+
+export function createAdmissionApp(opts: AdmissionAppOptions): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  const log = opts.log;
+  const bodyLimit = opts.bodyLimit ?? DEFAULT_BODY_LIMIT;
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', (_req, res) => {
+    const reasons = opts.readiness?.() ?? [];
+    if (reasons.length) res.status(503).json({ status: 'not ready', reasons });
+    else res.json({ status: 'ok' });
+  });
+  app.get('/metrics', async (_req, res, next) => {
+    try {
+      const text = await registry.metrics();
+      res.type(registry.contentType).send(text);
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  const requireJson = (req: Request, res: Response, next: NextFunction) => {
+    if (!req.is('application/json')) {
+      admissionRequests.inc({ webhook: webhookOf(req), kind: '', operation: '', result: 'bad_request' });
+      res.status(400).json(httpError(400, 'BadRequest', 'content-type must be application/json'));
+      return;
+    }
+    next();
+  };
+  const parseJson = express.json({ limit: bodyLimit, type: 'application/json', strict: true });
+
+  for (const webhook of ['validate', 'mutate'] as const) {
+    app.post(`/${webhook}`, requireJson, parseJson, async (req: Request, res: Response) => {
+      const started = process.hrtime.bigint();
+      let decoded;
+      try {
+        decoded = decodeReview(req.body);
+      } catch (err) {
+        if (!(err instanceof BadRequest)) throw err;
+        admissionRequests.inc({ webhook, kind: '', operation: '', result: 'bad_request' });
+        log.warn({ webhook, err: err.message }, 'bad admission request');
+        res.status(400).json(httpError(400, 'BadRequest', err.message));
+        return;
+      }
+      const { version, request } = decoded;
+      const kind = request.kind.kind;
+      let response: AdmissionResponse;
+      let rules: string[] = [];
+      let result: 'allowed' | 'denied' | 'error';
+      try {
+        const out = webhook === 'validate' ? await handleValidate(request, opts) : handleMutate(request, opts);
+        response = out.response;
+        rules = out.rules;
+        result = response.allowed ? 'allowed' : 'denied';
+      } catch (err) {
+        // Fail closed: the API server shows the message; failurePolicy is not involved.
+        log.error({ uid: request.uid, webhook, kind, err }, 'admission handler failed');
+        response = {
+          uid: request.uid,
+          allowed: false,
+          status: internalStatus(`amko ${webhook} webhook failed on ${kind} ${JSON.stringify(request.name ?? '')}: ${errorMessage(err)}`),
+        };
+        rules = ['internal'];
+        result = 'error';
+      }
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      admissionDuration.observe({ webhook }, seconds);
+      admissionRequests.inc({ webhook, kind: isKindName(kind) ? kind : 'other', operation: request.operation, result });
+      if (result === 'denied') for (const rule of rules) admissionRejections.inc({ kind, rule });
+      log.info(
+        {
+          uid: request.uid,
+          webhook,
+          kind,
+          namespace: request.namespace,
+          name: request.name,
+          operation: request.operation,
+          subResource: request.subResource,
+          dryRun: request.dryRun === true,
+          allowed: response.allowed,
+          code: response.status?.code,
+          rules,
+          warnings: response.warnings?.length ?? 0,
+          patched: response.patch !== undefined,
+          durationMs: Math.round(seconds * 1e6) / 1e3,
+        },
+        'admission decision',
+      );
+      res.json(review(version, response));
+    });
+  }
+
+  app.use((_req: Request, res: Response) => {
+    res.status(404).json(httpError(404, 'NotFound', 'not found'));
+  });
+  // Express 5 error handler: body-parser failures (bad JSON, too large, bad charset) and anything unexpected.
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const e = err as { status?: number; type?: string; message?: string };
+    if (res.headersSent) return;
+    if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
+      const message =
+        e.type === 'entity.too.large'
+          ? `request body larger than the limit of ${typeof bodyLimit === 'number' ? `${bodyLimit} bytes` : bodyLimit}`
+          : e.type === 'entity.parse.failed'
+            ? `request body is not valid JSON: ${e.message ?? ''}`
+            : (e.message ?? 'bad request');
+      admissionRequests.inc({ webhook: webhookOf(req), kind: '', operation: '', result: 'bad_request' });
+      log.warn({ path: req.path, type: e.type, err: e.message }, 'bad request');
+      res.status(400).json(httpError(400, 'BadRequest', message));
+      return;
+    }
+    log.error({ path: req.path, err }, 'request failed');
+    res.status(500).json(httpError(500, 'InternalError', 'internal error'));
+  });
+  return app;
+}
+
+function webhookOf(req: Request): string {
+  return req.path === '/validate' || req.path === '/mutate' ? req.path.slice(1) : 'other';
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function ours(request: AdmissionRequest): KindName | undefined {
+  const { group, kind } = request.kind;
+  return group === GROUP && isKindName(kind) ? kind : undefined;
+}
+
+/** Kinds whose direct read can change the answer for this request (cache lag: a multi-document apply). */
+function kindsToConfirm(kind: KindName, operation: Operation, view: ClusterView): KindName[] {
+  const kinds = new Set<KindName>();
+  // Singletons and GSLBHostRule FQDNs: another object may have been created milliseconds ago.
+  if (operation === 'CREATE') kinds.add(kind);
+  // Member clusters: a GSLBConfig applied in the same `kubectl apply -f` may not be cached yet.
+  if (kind === 'GlobalDeploymentPolicy' || kind === 'GSLBHostRule') {
+    if (!view.list('GSLBConfig').some((o) => namespaceOf(o) === AMKO_NAMESPACE)) kinds.add('GSLBConfig');
+  }
+  return [...kinds];
+}
+
+async function viewFor(kind: KindName, request: AdmissionRequest, opts: AdmissionAppOptions): Promise<ClusterView | undefined> {
+  const view = opts.view;
+  if (!view) return undefined;
+  if (!view.confirm || request.namespace !== AMKO_NAMESPACE) return view;
+  const kinds = kindsToConfirm(kind, request.operation, view);
+  if (kinds.length === 0) return view;
+  const timeoutMs = opts.confirmTimeoutMs ?? 3000;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      view.confirm(kinds),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`direct read timed out after ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]);
+  } catch (err) {
+    opts.log.warn({ uid: request.uid, kinds, err: errorMessage(err) }, 'direct read failed; answering from the cache');
+    return view;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function handleValidate(request: AdmissionRequest, opts: AdmissionAppOptions): Promise<{ response: AdmissionResponse; rules: string[] }> {
+  const kind = ours(request);
+  const allow = { response: { uid: request.uid, allowed: true }, rules: [] };
+  // Not ours, deletions, and status writes (the worker's; spec cannot change through /status) are allowed.
+  if (!kind || request.operation === 'DELETE' || request.operation === 'CONNECT' || request.subResource) return allow;
+  const view = await viewFor(kind, request, opts);
+  const object = request.object ?? {};
+  const name = request.name ?? (object as { metadata?: { name?: string } }).metadata?.name ?? '';
+  const result = validate(kind, object, {
+    operation: request.operation,
+    oldObject: request.oldObject ?? undefined,
+    view,
+    unknownFields: 'ignore',
+    namespace: request.namespace ?? '',
+    name,
+  });
+  const response: AdmissionResponse = { uid: request.uid, allowed: true };
+  if (result.forbidden) {
+    response.allowed = false;
+    response.status = forbiddenStatus(KINDS[kind].plural, name, result.forbidden, result.errors);
+  } else if (result.errors.length) {
+    response.allowed = false;
+    response.status = invalidStatus(kind, name, result.errors);
+  }
+  if (result.warnings.length) response.warnings = result.warnings;
+  return { response, rules: ruleIds(result) };
+}
+
+function handleMutate(request: AdmissionRequest, opts: AdmissionAppOptions): { response: AdmissionResponse; rules: string[] } {
+  const kind = ours(request);
+  const response: AdmissionResponse = { uid: request.uid, allowed: true };
+  if (!kind || (request.operation !== 'CREATE' && request.operation !== 'UPDATE') || request.subResource) {
+    return { response, rules: [] };
+  }
+  const object = request.object;
+  if (object === null || typeof object !== 'object' || Array.isArray(object)) return { response, rules: [] };
+  const defaulted = defaults(kind, object, {
+    operation: request.operation,
+    oldObject: request.oldObject ?? undefined,
+    newUuid: opts.newUuid,
+  });
+  const ops = patchFor(object, defaulted);
+  if (ops.length) {
+    response.patchType = 'JSONPatch';
+    response.patch = Buffer.from(JSON.stringify(ops)).toString('base64');
+  }
+  return { response, rules: [] };
+}
