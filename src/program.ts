@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { registerServe } from './commands/serve.js';
 import { registerValidate } from './commands/validate.js';
+import { registerDefault } from './commands/default.js';
 import { registerCrds } from './commands/crds.js';
 import { registerPlan } from './commands/plan.js';
 
@@ -12,6 +13,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerServe(program);
   registerValidate(program);
+  registerDefault(program);
   registerCrds(program);
   registerPlan(program);
   return program;
