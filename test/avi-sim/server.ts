@@ -107,6 +107,8 @@ export class AviSimulator {
   maxPageSize: number;
   private readonly users: Map<string, string>;
   private readonly sessions = new Map<string, Session>();
+  /** Every session id and CSRF token handed out (tests assert none of them reaches a log). */
+  readonly issuedSecrets: string[] = [];
   private readonly server: https.Server;
   private listCache?: { key: string; revision: number; items: ReturnType<SimStore['records']> };
 
@@ -314,6 +316,7 @@ export class AviSimulator {
     if (!ok) throw new SimError(401, SIM_MESSAGES.invalidCredentials);
     const s: Session = { id: randomBytes(16).toString('hex'), csrf: randomBytes(24).toString('base64url'), username: b.username as string };
     this.sessions.set(s.id, s);
+    this.issuedSecrets.push(s.id, s.csrf);
     const attrs = 'Path=/; Secure; SameSite=Lax';
     res.setHeader('Set-Cookie', [
       `csrftoken=${s.csrf}; Max-Age=31449600; ${attrs}`,
