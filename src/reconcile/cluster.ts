@@ -1,0 +1,139 @@
+// One member cluster: connectivity probe, Route API discovery, and resilient
+// informers on Namespaces, Ingresses, Services and (where the API exists)
+// Routes. An unreachable cluster is retried on a capped backoff in the
+// background; it never blocks the other clusters.
+import type { KubeConfig, KubernetesListObject, KubernetesObject, V1Ingress, V1Namespace, V1Service } from '@kubernetes/client-node';
+import { makeResilientInformer, describeError, type ResilientInformer } from '../kube/informer.js';
+import { isStatus, kubeRequest } from '../kube/http.js';
+import type { Logger } from '../log.js';
+import type { Route } from './members/derive.js';
+
+export type MemberResource = 'namespaces' | 'ingresses' | 'services' | 'routes';
+
+export interface MemberClusterOptions {
+  name: string;
+  kubeConfig: KubeConfig;
+  log: Logger;
+  onEvent: (resource: MemberResource, event: 'add' | 'update' | 'delete', obj: KubernetesObject) => void;
+  /** Called every time the cluster (re)becomes ready (informers synced). */
+  onReady: () => void;
+  initialBackoffMs?: number;
+  maxBackoffMs?: number;
+  syncTimeoutMs?: number;
+}
+
+const PATHS: Record<MemberResource, string> = {
+  namespaces: '/api/v1/namespaces',
+  ingresses: '/apis/networking.k8s.io/v1/ingresses',
+  services: '/api/v1/services',
+  routes: '/apis/route.openshift.io/v1/routes',
+};
+
+export class MemberCluster {
+  readonly name: string;
+  private readonly o: MemberClusterOptions;
+  private informers = new Map<MemberResource, ResilientInformer<KubernetesObject>>();
+  private stopped = false;
+  private ready = false;
+  private attempts = 0;
+  private timer?: NodeJS.Timeout;
+  private firstAttempt: Promise<void>;
+  private resolveFirst!: () => void;
+  lastError?: string;
+
+  constructor(opts: MemberClusterOptions) {
+    this.name = opts.name;
+    this.o = opts;
+    this.firstAttempt = new Promise((r) => (this.resolveFirst = r));
+  }
+
+  isReady(): boolean {
+    return this.ready;
+  }
+
+  /** Resolves after the first connection attempt finished (success or failure). */
+  attempted(): Promise<void> {
+    return this.firstAttempt;
+  }
+
+  start(): void {
+    this.stopped = false;
+    void this.connect();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.ready = false;
+    clearTimeout(this.timer);
+    this.resolveFirst();
+    await this.stopInformers();
+  }
+
+  private async stopInformers(): Promise<void> {
+    const infs = [...this.informers.values()];
+    this.informers.clear();
+    await Promise.all(infs.map((i) => i.stop().catch(() => undefined)));
+  }
+
+  private async connect(): Promise<void> {
+    if (this.stopped) return;
+    this.attempts++;
+    try {
+      const kc = this.o.kubeConfig;
+      await kubeRequest(kc, 'GET', '/api/v1/namespaces?limit=1', { timeoutMs: 10_000 });
+      let routes = false;
+      try {
+        await kubeRequest(kc, 'GET', '/apis/route.openshift.io/v1', { timeoutMs: 10_000 });
+        routes = true;
+      } catch (err) {
+        if (!isStatus(err, 404)) throw err;
+      }
+      const resources: MemberResource[] = ['namespaces', 'ingresses', 'services', ...(routes ? (['routes'] as const) : [])];
+      for (const r of resources) {
+        const path = PATHS[r];
+        const inf = makeResilientInformer<KubernetesObject>(kc, path, () => kubeRequest<KubernetesListObject<KubernetesObject>>(kc, 'GET', path), {
+          name: `${this.name}/${r}`,
+          log: this.o.log,
+          initialBackoffMs: this.o.initialBackoffMs ?? 500,
+          maxBackoffMs: this.o.maxBackoffMs ?? 30_000,
+        });
+        inf.onEvent((event, obj) => this.o.onEvent(r, event, obj));
+        this.informers.set(r, inf);
+      }
+      await Promise.all([...this.informers.values()].map((i) => i.start()));
+      await Promise.all([...this.informers.values()].map((i) => i.waitForSync(this.o.syncTimeoutMs ?? 30_000)));
+      if (this.stopped) return;
+      this.ready = true;
+      this.attempts = 0;
+      this.lastError = undefined;
+      this.o.log.info({ cluster: this.name, routes }, 'member cluster connected');
+      this.resolveFirst();
+      this.o.onReady();
+    } catch (err) {
+      await this.stopInformers();
+      if (this.stopped) return;
+      this.lastError = describeError(err);
+      const base = Math.min(this.o.maxBackoffMs ?? 30_000, (this.o.initialBackoffMs ?? 500) * 2 ** Math.min(this.attempts - 1, 16));
+      const delay = Math.round(base / 2 + Math.random() * (base / 2));
+      this.o.log.warn({ cluster: this.name, err: this.lastError, retryInMs: delay }, 'member cluster unreachable; retrying');
+      this.resolveFirst();
+      this.timer = setTimeout(() => void this.connect(), delay);
+      this.timer.unref?.();
+    }
+  }
+
+  informerStats(): Array<{ resource: MemberResource; lastEventAt: number; restarts: number }> {
+    return [...this.informers.entries()].map(([resource, i]) => ({ resource, lastEventAt: i.lastEventAt(), restarts: i.restarts() }));
+  }
+
+  private list<T>(r: MemberResource): T[] {
+    return (this.informers.get(r)?.list() ?? []) as unknown as T[];
+  }
+  namespaces = () => this.list<V1Namespace>('namespaces');
+  ingresses = () => this.list<V1Ingress>('ingresses');
+  services = () => this.list<V1Service>('services');
+  routes = () => this.list<Route>('routes');
+  namespace(name: string): V1Namespace | undefined {
+    return this.informers.get('namespaces')?.get(name) as V1Namespace | undefined;
+  }
+}
