@@ -1,0 +1,131 @@
+// Helpers for the worker tests that run against real kube-apiservers (test/harness)
+// and the Avi simulator (test/avi-sim).
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+import { clusterRequest, type ClusterHandle } from '../harness/control-plane.js';
+import { REPO_ROOT } from '../harness/tools.js';
+
+export async function k(cluster: ClusterHandle, method: string, p: string, body?: unknown): Promise<any> {
+  const r = await clusterRequest(cluster, method, p, body);
+  if (r.status >= 300) throw new Error(`${method} ${p}: ${r.status} ${r.body.slice(0, 300)}`);
+  return r.json;
+}
+
+export async function kTry(cluster: ClusterHandle, method: string, p: string, body?: unknown): Promise<{ status: number; json: any }> {
+  const r = await clusterRequest(cluster, method, p, body);
+  return { status: r.status, json: r.json };
+}
+
+export async function mergePatch(cluster: ClusterHandle, p: string, body: unknown): Promise<any> {
+  const { default: https } = await import('node:https');
+  const url = new URL(cluster.url + p);
+  const payload = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = https.request(
+      {
+        method: 'PATCH',
+        hostname: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        ca: cluster.caPem,
+        cert: cluster.clientCertPem,
+        key: cluster.clientKeyPem,
+        headers: { 'Content-Type': 'application/merge-patch+json', 'Content-Length': Buffer.byteLength(payload) },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (c) => (text += c));
+        res.on('end', () => ((res.statusCode ?? 0) < 300 ? resolve(JSON.parse(text)) : reject(new Error(`PATCH ${p}: ${res.statusCode} ${text}`))));
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+/** Creates (or replaces the spec of) the amko CRDs from charts/amko/crds. */
+export async function installAmkoCrds(cluster: ClusterHandle): Promise<void> {
+  const dir = path.join(REPO_ROOT, 'charts/amko/crds');
+  for (const f of ['amko.vmware.com_gslbconfigs.yaml', 'amko.vmware.com_globaldeploymentpolicies.yaml', 'amko.vmware.com_gslbhostrules.yaml']) {
+    await applyCrd(cluster, YAML.parse(readFileSync(path.join(dir, f), 'utf8')));
+  }
+}
+
+/** A minimal OpenShift Route CRD (route.openshift.io/v1) with a status subresource. */
+export async function installRouteCrd(cluster: ClusterHandle): Promise<void> {
+  await applyCrd(cluster, {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: 'routes.route.openshift.io' },
+    spec: {
+      group: 'route.openshift.io',
+      scope: 'Namespaced',
+      names: { kind: 'Route', listKind: 'RouteList', plural: 'routes', singular: 'route' },
+      versions: [
+        {
+          name: 'v1',
+          served: true,
+          storage: true,
+          subresources: { status: {} },
+          schema: {
+            openAPIV3Schema: {
+              type: 'object',
+              properties: {
+                spec: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+                status: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+              },
+            },
+          },
+        },
+      ],
+    },
+  });
+}
+
+async function applyCrd(cluster: ClusterHandle, crd: any): Promise<void> {
+  const base = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';
+  const r = await kTry(cluster, 'POST', base, crd);
+  if (r.status === 409) {
+    const cur = await k(cluster, 'GET', `${base}/${crd.metadata.name}`);
+    await k(cluster, 'PUT', `${base}/${crd.metadata.name}`, { ...crd, metadata: { ...crd.metadata, resourceVersion: cur.metadata.resourceVersion } });
+  } else if (r.status >= 300) throw new Error(`create CRD ${crd.metadata.name}: ${r.status} ${JSON.stringify(r.json)}`);
+  // Wait until the API serves it.
+  const [plural, ...group] = crd.metadata.name.split('.');
+  const version = crd.spec.versions[0].name;
+  for (let i = 0; i < 100; i++) {
+    const x = await kTry(cluster, 'GET', `/apis/${group.join('.')}/${version}/${plural}`);
+    if (x.status === 200) return;
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  throw new Error(`CRD ${crd.metadata.name} not served`);
+}
+
+export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 15_000, everyMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await fn();
+      if (v !== undefined && v !== false) return v as T;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
+
+export async function ensureNamespace(cluster: ClusterHandle, name: string, labels: Record<string, string> = {}, annotations: Record<string, string> = {}): Promise<void> {
+  const r = await kTry(cluster, 'POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels, annotations } });
+  if (r.status === 409) await mergePatch(cluster, `/api/v1/namespaces/${name}`, { metadata: { labels, annotations } });
+  else if (r.status >= 300) throw new Error(`namespace ${name}: ${r.status}`);
+}
+
+/** Creates an object and then sets its status through /status (what AKO would do). */
+export async function createWithStatus(cluster: ClusterHandle, collection: string, obj: any): Promise<any> {
+  const { status, ...rest } = obj;
+  const created = await k(cluster, 'POST', collection, rest);
+  if (status) return mergePatch(cluster, `${collection}/${obj.metadata.name}/status`, { status });
+  return created;
+}
