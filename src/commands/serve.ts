@@ -13,6 +13,7 @@ import { ensureLocalCertificates } from '../certs/local.js';
 import type { CertificateSource } from '../certs/source.js';
 import { loadOwnKubeConfig } from '../kube/kubeconfig.js';
 import { createLogger, type Logger } from '../log.js';
+import { createReconcileWorker } from '../reconcile/index.js';
 
 /** One long-running part of the process. */
 export interface Component {
@@ -89,8 +90,12 @@ export async function startServe(opts: ServeOptions): Promise<RunningServer> {
   // 3. In-cluster certificate manager (certs engineer): add its component here, before the HTTPS server,
   //    and let it provide the CertificateSource used below.
 
-  // 4. Reconcile worker (worker engineer): when opts.worker is true, push its component here, e.g.
-  //    if (opts.worker) components.push(createWorkerComponent({ kc, memberKubeconfig: opts.memberKubeconfig, log }));
+  // 4. Reconcile worker: leader-elected GSLB sync (idle until a GSLBConfig exists); --no-worker turns it off.
+  if (opts.worker && kc) {
+    components.push(createReconcileWorker({ kubeConfig: kc, memberKubeconfigPath: opts.memberKubeconfig, log }));
+  } else if (opts.worker) {
+    log.warn('no cluster connection: the reconcile worker is not started');
+  }
 
   // 5. The HTTPS admission server, last to start and first to stop.
   const readiness = () => components.filter((c) => c.ready && !c.ready()).map((c) => `${c.name} not ready`);
