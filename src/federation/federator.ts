@@ -495,23 +495,23 @@ export class Federator {
       ready.map(async (m) => {
         const o = outcomeOf(m.cluster);
         if (m.retryAt > now) {
-          o.verdict = validateMember(leaderVersion, { cluster: m.cluster, error: m.lastError ?? 'unreachable' });
+          o.verdict = validateMember(leaderVersion, { cluster: m.cluster, error: m.lastError ?? 'unreachable' }, this.ns);
           o.retryAt = m.retryAt;
           return;
         }
         try {
           const list = await m.objects.list<AmkoClusterObj>('AMKOCluster', this.ns);
           const items = list.items.filter((a) => !(a.metadata as { deletionTimestamp?: string } | undefined)?.deletionTimestamp);
-          o.verdict = validateMember(leaderVersion, { cluster: m.cluster, amkoClusters: items });
+          o.verdict = validateMember(leaderVersion, { cluster: m.cluster, amkoClusters: items }, this.ns);
         } catch (err) {
           if (Object.is(statusCode(err), 404)) {
             // The AMKOCluster API is not installed on the member: same as "no AMKOCluster".
-            o.verdict = validateMember(leaderVersion, { cluster: m.cluster, amkoClusters: [] });
+            o.verdict = validateMember(leaderVersion, { cluster: m.cluster, amkoClusters: [] }, this.ns);
             return;
           }
           const text = errorText(err);
           this.memberFailed(m, text, now);
-          o.verdict = validateMember(leaderVersion, { cluster: m.cluster, error: text });
+          o.verdict = validateMember(leaderVersion, { cluster: m.cluster, error: text }, this.ns);
           o.retryAt = m.retryAt;
         }
       }),

@@ -76,7 +76,11 @@ export type MemberVerdict =
 export type MemberSkipCause = 'Unreachable' | 'MissingAMKOCluster' | 'MultipleAMKOClusters' | 'VersionMismatch';
 
 /** Checks one member against the leader's version. */
-export function validateMember(leaderVersion: string, obs: MemberObservation): MemberVerdict {
+export function validateMember(
+  leaderVersion: string,
+  obs: MemberObservation,
+  namespace: string = AMKO_NAMESPACE,
+): MemberVerdict {
   const c = obs.cluster;
   if ('error' in obs) {
     return { cluster: c, ok: false, fatal: false, cause: 'Unreachable', message: `${c}: cannot read AMKOClusters: ${obs.error}` };
@@ -87,7 +91,7 @@ export function validateMember(leaderVersion: string, obs: MemberObservation): M
       ok: false,
       fatal: false,
       cause: 'MissingAMKOCluster',
-      message: `${c}: no AMKOCluster object found in ${AMKO_NAMESPACE}`,
+      message: `${c}: no AMKOCluster object found in ${namespace}`,
     };
   }
   if (obs.amkoClusters.length > 1) {
@@ -96,7 +100,7 @@ export function validateMember(leaderVersion: string, obs: MemberObservation): M
       ok: false,
       fatal: false,
       cause: 'MultipleAMKOClusters',
-      message: `${c}: ${obs.amkoClusters.length} AMKOCluster objects found in ${AMKO_NAMESPACE}, expected exactly one`,
+      message: `${c}: ${obs.amkoClusters.length} AMKOCluster objects found in ${namespace}, expected exactly one`,
     };
   }
   const m = obs.amkoClusters[0]!;
@@ -121,6 +125,10 @@ export function validateMember(leaderVersion: string, obs: MemberObservation): M
   return { cluster: c, ok: true };
 }
 
-export function validateMembers(leaderVersion: string, observations: readonly MemberObservation[]): MemberVerdict[] {
-  return observations.map((o) => validateMember(leaderVersion, o));
+export function validateMembers(
+  leaderVersion: string,
+  observations: readonly MemberObservation[],
+  namespace: string = AMKO_NAMESPACE,
+): MemberVerdict[] {
+  return observations.map((o) => validateMember(leaderVersion, o, namespace));
 }
