@@ -7,6 +7,7 @@ import { AviClient } from '../../src/avi/client.js';
 import { createLogger } from '../../src/log.js';
 import { registry } from '../../src/metrics.js';
 import { createReconcileWorker, GC_STATE, type ReconcileWorker } from '../../src/reconcile/index.js';
+import { computePlan, formatPlan } from '../../src/reconcile/plan.js';
 import { nonPathHmName, pathHmName } from '../../src/reconcile/desired/healthmonitors.js';
 import type { GslbService } from '../../src/avi/types.js';
 import { sharedControlPlanes } from '../harness/shared.js';
@@ -351,5 +352,31 @@ describe('reconcile worker end to end (real kube-apiservers + Avi simulator)', f
     await k(c1, 'DELETE', `${GDP_PATH}/global-gdp`);
     await waitFor('all GS deleted', async () => (await gsList()).length === 0, 20_000);
     await waitFor('all owned HMs deleted', async () => (await hmNames()).filter((n) => !n.includes('passthrough')).length === 0);
+  });
+
+  it('amko plan prints what the worker would do and writes nothing', async () => {
+    await worker2?.stop();
+    await setGdp(baseGdp);
+    sim.requestLog.clear();
+    const plan = await computePlan({
+      kubeConfig: c1.kubeConfig,
+      memberKubeconfigPath: cp.kubeconfigPath,
+      log,
+      aviFactory: (c) => AviClient.create({ ...c, caPem: sim.caPem, log }),
+    });
+    assert.deepEqual(writes(), []);
+    assert.deepEqual(
+      plan.operations.map((o) => `${o.op} ${o.tenant}/${o.name}`),
+      [
+        `create-hm admin/${pathHmName('https', 'shop.rw.example.com', '/cart')}`,
+        'create-gs admin/shop.rw.example.com',
+        `create-hm admin/${pathHmName('http', 'web.rw.example.com', '/')}`,
+        `create-hm admin/${pathHmName('http', 'web.rw.example.com', '/api')}`,
+        'create-gs admin/web.rw.example.com',
+      ],
+    );
+    const text = formatPlan(plan);
+    assert.match(text, /^\+ gslbservice admin\/shop\.rw\.example\.com\n {4}group amko-gs-group-10 priority 10 GSLB_ALGORITHM_ROUND_ROBIN\n {6}member 10\.10\.2\.81 ratio 2$/m);
+    assert.match(text, /Plan \(amko-6f1c7a52-3b0e-4c1d-9e8f-0a1b2c3d4e5f\): gslbservices 2 to create, 0 to update, 0 to delete; health monitors 3 to create/);
   });
 });
