@@ -348,6 +348,21 @@ describe('reconcile worker end to end (real kube-apiservers + Avi simulator)', f
     await waitFor('replica-b syncs', async () => members(await gsByName('shop.rw.example.com')).join() === '10:10.10.2.81/2', 20_000);
   });
 
+  it('a GSLBConfig controller change applies live: a new client, a full resync, and the state on the new controller', async () => {
+    const sim2 = await startAviSimulator();
+    const reader2 = AviClient.create({ controller: sim2.host, username: 'admin', password: 'sim-Secret-pw#1', caPem: sim2.caPem, log });
+    try {
+      await mergePatch(c1, `${GC_PATH}/gc-1`, { spec: { gslbLeader: { controllerIP: sim2.host } } });
+      const gs = await waitFor('GS on the new controller', async () => (await reader2.listGslbServices(CB, '*')).find((g) => g.name === 'shop.rw.example.com'), 20_000);
+      assert.deepEqual(members(gs), ['10:10.10.2.81/2']);
+      await mergePatch(c1, `${GC_PATH}/gc-1`, { spec: { gslbLeader: { controllerIP: sim.host } } });
+      await waitFor('back on the first controller', async () => sim.requestLog.find('GET', '/api/gslbservice').length > 0 && worker2!.ready(), 20_000);
+    } finally {
+      await reader2.close();
+      await sim2.close();
+    }
+  });
+
   it('deleting the GDP deletes every GslbService this instance owns', async () => {
     await k(c1, 'DELETE', `${GDP_PATH}/global-gdp`);
     await waitFor('all GS deleted', async () => (await gsList()).length === 0, 20_000);
