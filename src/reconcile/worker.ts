@@ -23,6 +23,7 @@ import { workerMetrics as M } from './metrics.js';
 import { WorkQueue, type RetrySpeed, type WorkQueueOptions } from './queue.js';
 import { crPath, patchStatus, recordEvent } from './status.js';
 import { validateGdp, validateHostRule, type ValidationContext } from './validate.js';
+import { HostRuleNaming } from './custom-fqdn/index.js'; // [custom-fqdn]
 
 export const GC_STATE = {
   accepted: 'success: gslb config accepted',
@@ -133,6 +134,8 @@ export class ReconcileWorker {
   private readonly ns: string;
   private readonly log: Logger;
   private readonly naming: NamingStep;
+  /** [custom-fqdn] AKO HostRule watches behind the default naming step (aliases, useCustomGlobalFqdn, HostRule TLS). */
+  private readonly hostRuleNaming?: HostRuleNaming;
   private elector?: LeaderElector;
   private active = false;
   private generation = 0;
@@ -186,7 +189,18 @@ export class ReconcileWorker {
     this.o = opts;
     this.ns = opts.namespace ?? AMKO_NAMESPACE;
     this.log = opts.log.child({ component: 'reconcile' });
-    this.naming = opts.naming ?? identityNaming;
+    // [custom-fqdn] Unless a naming step is injected, name GslbServices through AKO HostRules.
+    this.hostRuleNaming = opts.naming
+      ? undefined
+      : new HostRuleNaming({
+          log: this.log,
+          onChange: () => {
+            if (this.active && this.config) this.rederiveAll();
+          },
+          initialBackoffMs: opts.memberBackoff?.initialMs,
+          maxBackoffMs: opts.memberBackoff?.maxMs,
+        });
+    this.naming = opts.naming ?? this.hostRuleNaming?.naming ?? identityNaming;
     this.identity = (opts.leaderElection && opts.leaderElection.identity) || defaultIdentity();
     this.queue = new WorkQueue({
       concurrency: 4,
@@ -331,6 +345,7 @@ export class ReconcileWorker {
         this.clusters.delete(n);
         M.clusterUp.remove({ cluster: n });
         M.members.remove({ cluster: n });
+        await this.hostRuleNaming?.removeCluster(n); // [custom-fqdn]
         await c?.stop();
       }),
     );
@@ -436,6 +451,7 @@ export class ReconcileWorker {
     const aviChanged = !prev || prev.aviFingerprint !== next.aviFingerprint || !this.avi;
     const ownerChanged = !prev || prev.createdBy !== next.createdBy;
     this.config = next;
+    this.hostRuleNaming?.setMode(gc.spec.useCustomGlobalFqdn === true); // [custom-fqdn] live mode switch re-derives members
 
     // Avi client: rebuild on controller/credentials/version/tenant change, then verify leadership.
     if (aviChanged || !this.aviOk) {
@@ -502,6 +518,7 @@ export class ReconcileWorker {
     // Wait for every member cluster's first attempt (synced or failed), so a
     // reachable cluster's members are known before anything is written.
     await Promise.all([...this.clusters.values()].map((c) => c.attempted()));
+    await this.hostRuleNaming?.attempted(); // [custom-fqdn] HostRules known before names are decided
     await this.evaluatePolicy();
     if (aviChanged || ownerChanged || !this.resynced) {
       await this.fullResync();
@@ -549,6 +566,7 @@ export class ReconcileWorker {
       },
     });
     this.clusters.set(name, mc);
+    this.hostRuleNaming?.addCluster(name, kc); // [custom-fqdn]
     mc.start();
   }
 
@@ -723,7 +741,7 @@ export class ReconcileWorker {
     const out: NamedMember[] = [];
     for (const m of members) {
       const n = this.naming(m);
-      if (n) out.push({ ...m, gsName: n.gsName, aliases: n.aliases });
+      if (n) out.push({ ...m, ...(n.tls !== undefined ? { tls: n.tls } : {}), gsName: n.gsName, aliases: n.aliases }); // [custom-fqdn] tls
     }
     return out;
   }

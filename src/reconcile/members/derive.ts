@@ -186,6 +186,8 @@ export function deriveIngress(ing: V1Ingress, ctx: DeriveContext): DerivationRes
       vsUuid: a.vsUuid,
       controllerUuid: a.controllerUuid,
       syncVipOnly: a.syncVipOnly,
+      // [custom-fqdn] passthrough ingresses are excluded in custom global FQDN mode.
+      ...((m.annotations['passthrough.ako.vmware.com/enabled'] ?? '').toLowerCase() === 'true' ? { akoPassthrough: true } : {}),
     });
   }
   return { members, rejections };

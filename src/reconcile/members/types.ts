@@ -32,6 +32,8 @@ export interface MemberRecord {
   controllerUuid?: string;
   /** The cluster's matchClusters[].syncVipOnly. */
   syncVipOnly: boolean;
+  /** [custom-fqdn] Ingress annotated passthrough.ako.vmware.com/enabled=true (read only by the custom-FQDN naming step). */
+  akoPassthrough?: boolean;
 }
 
 /** A member after the naming step: which GslbService (global FQDN) it belongs to. */
@@ -46,7 +48,7 @@ export interface NamedMember extends MemberRecord {
  * default mode). A HostRule-based step (useCustomGlobalFqdn) returns the
  * global FQDN and aliases, or undefined to drop the member.
  */
-export type NamingStep = (m: MemberRecord) => { gsName: string; aliases: string[] } | undefined;
+export type NamingStep = (m: MemberRecord) => { gsName: string; aliases: string[]; /** [custom-fqdn] HostRule TLS certificate makes the member TLS. */ tls?: boolean } | undefined;
 
 export const identityNaming: NamingStep = (m) => ({ gsName: m.hostname, aliases: [] });
 
