@@ -21,13 +21,13 @@ export function toYaml(objects: readonly unknown[]): string {
   return objects.map((o) => stringify(o, { lineWidth: 0 })).join('---\n');
 }
 
-const collect = (v: string, prev: string[]) => [...prev, v];
+const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
 
 export function registerDefault(program: Command): void {
   program
     .command('default')
     .description('print AMKO manifests with the defaults the mutating webhook adds (YAML)')
-    .requiredOption('-f, --filename <path>', 'file, directory or - (stdin); repeatable', collect, [])
+    .requiredOption('-f, --filename <path>', 'file, directory or - (stdin); repeatable', collect)
     .action((o: { filename: string[] }) => {
       try {
         process.stdout.write(toYaml(defaultDocuments(readDocuments(o.filename))));

@@ -188,13 +188,13 @@ export function toJson(out: ValidateOutput): unknown {
   };
 }
 
-const collect = (v: string, prev: string[]) => [...prev, v];
+const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
 
 export function registerValidate(program: Command): void {
   program
     .command('validate')
     .description('default and validate AMKO manifests offline (exit 0 valid, 1 invalid, 2 usage or read error)')
-    .requiredOption('-f, --filename <path>', 'file, directory or - (stdin); repeatable', collect, [])
+    .requiredOption('-f, --filename <path>', 'file, directory or - (stdin); repeatable', collect)
     .option('-o, --output <format>', 'text or json', 'text')
     .action((o: { filename: string[]; output: string }) => {
       if (o.output !== 'text' && o.output !== 'json') {
