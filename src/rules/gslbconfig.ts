@@ -1,26 +1,20 @@
 // GSLBConfig: the GSLB leader's address and credentials, the member clusters.
 import { UUID_ANNOTATION } from '../api/common.js';
-import { arr, checkDns1123Subdomain, checkHostPort, checkUuid, checkVersion, obj, str, warning } from './checks.js';
+import { checkDns1123Subdomain, checkHostPort, checkUuid, checkVersion, obj, str, warning } from './checks.js';
 import { invalid, type FieldError } from './field-error.js';
 import { checkUnique } from './shared.js';
 import type { KindRules } from './types.js';
 
-/** Fields the running worker reads once at start: a change needs a restart of amko. */
-const RESTART_FIELDS: Array<[string, (spec: Record<string, unknown>) => unknown]> = [
-  ['spec.gslbLeader.controllerIP', (s) => obj(s.gslbLeader)?.controllerIP],
-  ['spec.gslbLeader.controllerVersion', (s) => obj(s.gslbLeader)?.controllerVersion],
-  ['spec.gslbLeader.credentials', (s) => obj(s.gslbLeader)?.credentials],
-  ['spec.gslbLeader.tenant', (s) => obj(s.gslbLeader)?.tenant],
-  [
-    'spec.memberClusters',
-    (s) =>
-      arr(s.memberClusters)
-        .map((m) => str(obj(m)?.clusterContext) ?? '')
-        .sort(),
-  ],
-  ['spec.refreshInterval', (s) => s.refreshInterval],
-  ['spec.useCustomGlobalFqdn', (s) => s.useCustomGlobalFqdn],
-];
+/**
+ * Fields the running worker cannot apply live get an UPDATE warning. The
+ * reconcile worker (src/reconcile/worker.ts) applies every spec field live
+ * (controller, credentials, version, tenant, member clusters, refreshInterval,
+ * useCustomGlobalFqdn, logLevel), so only the UUID annotation is left: a new
+ * UUID is used at once, and GSLB services created under the old one are no
+ * longer recognised as this instance's. Add a spec path here if the worker ever
+ * needs a restart for it.
+ */
+const RESTART_FIELDS: Array<[string, (spec: Record<string, unknown>) => unknown]> = [];
 
 export const gslbConfigRules: KindRules = {
   singleton: true,
@@ -61,7 +55,7 @@ export const gslbConfigRules: KindRules = {
         }
         const oldUuid = obj(obj(obj(ctx.oldObject)?.metadata)?.annotations)?.[UUID_ANNOTATION];
         if (oldUuid !== undefined && uuid !== undefined && oldUuid !== uuid) {
-          warnings.push(warning(`metadata.annotations[${UUID_ANNOTATION}]`, 'takes effect after restart'));
+          warnings.push(warning(`metadata.annotations[${UUID_ANNOTATION}]`, 'changed; GSLB services owned by the old UUID are left unmanaged'));
         }
       }
     }

@@ -347,16 +347,23 @@ export const CASES: RuleCase[] = [
     forbidden: { field: 'metadata.name', message: 'only one GSLBConfig is allowed, and avi-system/gc-1 already exists' },
   },
   {
-    name: 'update of fields that need a restart',
+    name: 'update of fields the worker applies live',
     kind: 'GSLBConfig',
     operation: 'UPDATE',
     old: (o) => {
       o.spec.refreshInterval = 900;
       o.spec.gslbLeader.controllerIP = '10.10.10.11';
       o.spec.logLevel = 'DEBUG';
+      o.spec.useCustomGlobalFqdn = true;
       o.spec.memberClusters.reverse();
     },
-    warnings: ['spec.gslbLeader.controllerIP: takes effect after restart', 'spec.refreshInterval: takes effect after restart'],
+  },
+  {
+    name: 'update of the amko UUID',
+    kind: 'GSLBConfig',
+    operation: 'UPDATE',
+    old: (o) => void (o.metadata.annotations['amko.vmware.com/amko-uuid'] = '11111111-2222-4333-8444-555555555555'),
+    warnings: ['metadata.annotations[amko.vmware.com/amko-uuid]: changed; GSLB services owned by the old UUID are left unmanaged'],
   },
   { name: 'update of logLevel only', kind: 'GSLBConfig', operation: 'UPDATE', old: (o) => void (o.spec.logLevel = 'ERROR') },
 
