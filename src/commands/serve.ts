@@ -10,6 +10,7 @@ import { createClusterCache, type ClusterCache } from '../admission/cluster-cach
 import { startHttpsServer, type HttpsServerHandle } from '../admission/server.js';
 import { fileCertificateSource } from '../certs/local-files.js';
 import { ensureLocalCertificates } from '../certs/local.js';
+import { addSecretCertOptions, createSecretCertificateManager, secretCertOptionsFrom, type SecretCertServeOptions } from '../certs/serve-options.js';
 import type { CertificateSource } from '../certs/source.js';
 import { loadOwnKubeConfig } from '../kube/kubeconfig.js';
 import { createLogger, type Logger } from '../log.js';
@@ -37,6 +38,8 @@ export interface ServeOptions {
   logLevel?: LevelWithSilent;
   serviceName?: string;
   certPollMs?: number;
+  /** In-cluster certificate in a Secret (created, injected, rotated); replaces the local files. */
+  certSecret?: SecretCertServeOptions;
   log?: Logger;
 }
 
@@ -56,7 +59,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServer> {
   let https: HttpsServerHandle | undefined;
 
   // 1. Serving certificate: given files (hot-reloaded) or a generated local CA + certificate.
-  components.push({
+  if (!opts.certSecret) components.push({
     name: 'certificates',
     async start() {
       let certFile = opts.tlsCertFile;
@@ -87,8 +90,20 @@ export async function startServe(opts: ServeOptions): Promise<RunningServer> {
     log.warn('no cluster connection (not in a cluster, no --kubeconfig): cross-object rules are skipped');
   }
 
-  // 3. In-cluster certificate manager (certs engineer): add its component here, before the HTTPS server,
-  //    and let it provide the CertificateSource used below.
+  // 3. In-cluster certificate manager: the Secret is the source of truth; ready once the CA is injected.
+  if (opts.certSecret) {
+    if (!kc) throw new Error('--cert-secret needs a cluster connection (in-cluster or --kubeconfig)');
+    const manager = createSecretCertificateManager(kc, opts.certSecret, opts.serviceName, log);
+    components.push({
+      name: 'certificates',
+      async start() {
+        await manager.start();
+        certs = manager;
+      },
+      stop: () => manager.stop(),
+      ready: () => manager.ready(),
+    });
+  }
 
   // 4. Reconcile worker: leader-elected GSLB sync (idle until a GSLBConfig exists); --no-worker turns it off.
   if (opts.worker && kc) {
@@ -135,7 +150,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServer> {
 }
 
 export function registerServe(program: Command): void {
-  program
+  const serve = program
     .command('serve')
     .description('serve the validating and defaulting admission webhooks over HTTPS')
     .addOption(new Option('--port <port>', 'HTTPS port').env('PORT').default('8443'))
@@ -149,8 +164,8 @@ export function registerServe(program: Command): void {
     .addOption(new Option('--service-name <name>', 'in-cluster Service name, for the generated certificate').env('SERVICE_NAME').default('amko-webhook'))
     .addOption(
       new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).env('LOG_LEVEL'),
-    )
-    .action(async (o: Record<string, string | boolean | undefined>) => {
+    );
+  addSecretCertOptions(serve).action(async (o: Record<string, string | boolean | undefined>) => {
       const port = Number(o.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) {
         console.error(`amko serve: invalid --port ${String(o.port)}`);
@@ -169,6 +184,7 @@ export function registerServe(program: Command): void {
           worker: o.worker !== false,
           memberKubeconfig: o.memberKubeconfig as string | undefined,
           serviceName: o.serviceName as string | undefined,
+          certSecret: secretCertOptionsFrom(o),
           log,
         });
       } catch (err) {
