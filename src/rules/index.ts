@@ -95,6 +95,7 @@ const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Sorts errors (stably) by where their field appears in the object, so output follows the manifest. */
 function sortByDocumentOrder(errors: FieldError[], input: unknown): void {
+  if (errors.length < 2) return; // nothing to order: skip walking the whole object (every allowed request)
   const pos = new Map<string, number>();
   let n = 0;
   const walk = (v: unknown, path: string, parentKey: string) => {
