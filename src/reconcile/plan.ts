@@ -15,7 +15,8 @@ import { gsNameFromHmDescription, isOwnedHm, type HmTemplate } from './desired/h
 import { describeOperation, diffKey, type Operation } from './diff.js';
 import { deriveCluster, type Route } from './members/derive.js';
 import { selectionFromGdp } from './members/selection.js';
-import { gsKey, identityNaming, parseGsKey, type NamedMember, type NamingStep, type Rejection } from './members/types.js';
+import { gsKey, parseGsKey, type MemberRecord, type NamedMember, type NamingStep, type Rejection } from './members/types.js';
+import { buildMapping, type HostRule } from './custom-fqdn/mapping.js'; // [custom-fqdn]
 import { crPath } from './status.js';
 import { validateGdp, validateHostRule } from './validate.js';
 import type { AviConnection } from './worker.js';
@@ -103,8 +104,10 @@ export async function computePlan(opts: PlanOptions): Promise<PlanResult> {
     if (!memberPath) throw new Error('no member-cluster kubeconfig (--member-kubeconfig or GSLB_CONFIG)');
     const memberKc = new KubeConfig();
     memberKc.loadFromString(readFileSync(memberPath, 'utf8'));
-    const naming = opts.naming ?? identityNaming;
     const members: NamedMember[] = [];
+    // [custom-fqdn] Derive every cluster first, then name with the HostRules of all clusters (alias ownership is global).
+    const derived: MemberRecord[] = [];
+    const hostRuleLists: Array<[string, HostRule[]]> = [];
     const rejections: Rejection[] = [];
     const selection = selectionFromGdp(gdp);
     for (const cluster of memberClusters) {
@@ -126,14 +129,22 @@ export async function computePlan(opts: PlanOptions): Promise<PlanResult> {
           },
           { selection, defaultTenant: tenant, defaultDomain: gdp?.defaultDomain },
         );
-        for (const m of r.members) {
-          const n = naming(m);
-          if (n) members.push({ ...m, gsName: n.gsName, aliases: n.aliases });
+        derived.push(...r.members);
+        try {
+          hostRuleLists.push([cluster, await list<KubernetesObject>(ckc, '/apis/ako.vmware.com/v1beta1/hostrules') as unknown as HostRule[]]);
+        } catch (err) {
+          if (!isStatus(err, 404)) throw err;
         }
         rejections.push(...r.rejections.filter((x) => selection.clusters.has(x.cluster)));
       } catch (err) {
         warnings.push(`member cluster ${cluster} unreachable (${describeError(err)}): its members are missing from this plan`);
       }
+    }
+
+    const naming = opts.naming ?? buildMapping(hostRuleLists, gc.spec.useCustomGlobalFqdn === true).naming();
+    for (const m of derived) {
+      const n = naming(m);
+      if (n) members.push({ ...m, ...(n.tls !== undefined ? { tls: n.tls } : {}), gsName: n.gsName, aliases: n.aliases });
     }
 
     const desired = buildDesired(members, { createdBy, amkoUuid, gdp, hostRules, templates });

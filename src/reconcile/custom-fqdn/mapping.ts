@@ -181,6 +181,11 @@ export class FqdnMapping {
     return 'drop' in r ? undefined : r;
   }
 
+  /** This snapshot as a NamingStep. */
+  naming(): (m: MemberRecord) => NamingResult | undefined {
+    return (m) => this.name(m);
+  }
+
   /** A stable fingerprint of everything naming depends on (to skip no-op re-derivations). */
   fingerprint(): string {
     return JSON.stringify([
