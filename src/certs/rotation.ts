@@ -10,7 +10,7 @@
 //   3. caOverlap later (every replica serves the new certificate): the
 //      previous CA is dropped from the bundle.
 // The serving certificate is renewed at renewFraction of its life.
-import { generateCa, inspect, issueServing, keyMatches, signedBy, type CertInfo } from './pki.js';
+import { BACKDATE_MS, generateCa, inspect, issueServing, keyMatches, signedBy, type CertInfo } from './pki.js';
 
 export interface CertMaterial {
   caCert?: string;
@@ -40,7 +40,11 @@ export interface Plan {
   reason: string;
 }
 
-const renewAt = (c: CertInfo, f: number) => c.notBefore + (c.notAfter - c.notBefore) * f;
+/** When a certificate is due: at fraction `f` of its life, counted from its issue time (notBefore is backdated). */
+const renewAt = (c: CertInfo, f: number) => {
+  const issued = Math.min(c.notBefore + BACKDATE_MS, c.notAfter);
+  return issued + (c.notAfter - issued) * f;
+};
 
 /** The PEM CA bundle for caBundle: current CA, then the previous one during a rotation. */
 export function caBundleOf(m: CertMaterial): string {
