@@ -1,0 +1,73 @@
+// The reconcile worker under test, as `amko serve` runs it (createReconcileWorker
+// with the real Avi client), in a child process of bench/sync.ts so its CPU
+// time and RSS are its own. Configuration comes as one JSON argument:
+//   { ownKubeconfig, memberKubeconfig, simCaPem, concurrency, logLevel }
+// IPC: 'ready' once started; 'stats' -> cpu/memory; 'idle' -> waits for an idle
+// queue; 'resync' -> fullResync() then idle.
+import { readFileSync } from 'node:fs';
+import { KubeConfig } from '@kubernetes/client-node';
+import { AviClient } from '../src/avi/client.js';
+import { createLogger } from '../src/log.js';
+import { createReconcileWorker } from '../src/reconcile/index.js';
+import type { LevelWithSilent } from 'pino';
+
+const cfg = JSON.parse(process.argv[2] ?? '{}') as {
+  ownKubeconfig: string;
+  memberKubeconfig: string;
+  simCaFile: string;
+  concurrency: number;
+  queueRate: number;
+  logLevel: LevelWithSilent;
+};
+if (!process.send || !cfg.ownKubeconfig) {
+  console.error('usage: sync-worker.ts <json config> (as a child process with IPC)');
+  process.exit(2);
+}
+const log = createLogger({ level: cfg.logLevel });
+const kc = new KubeConfig();
+kc.loadFromFile(cfg.ownKubeconfig);
+const caPem = readFileSync(cfg.simCaFile, 'utf8');
+const worker = createReconcileWorker({
+  kubeConfig: kc,
+  memberKubeconfigPath: cfg.memberKubeconfig,
+  log,
+  aviFactory: (c) => AviClient.create({ ...c, caPem, log, maxSockets: Math.max(8, cfg.concurrency) }),
+  leaderElection: false,
+  queue: { concurrency: cfg.concurrency, ratePerSecond: cfg.queueRate, burst: cfg.queueRate },
+});
+const cpu0 = process.cpuUsage();
+await worker.start();
+process.send({ type: 'ready' });
+
+process.on('message', (m: { type?: string }) => {
+  void (async () => {
+    switch (m?.type) {
+      case 'stats': {
+        if (global.gc) global.gc();
+        const snap = worker.snapshot();
+        process.send!({
+          type: 'stats',
+          cpu: process.cpuUsage(cpu0),
+          memory: process.memoryUsage(),
+          keys: snap.keys.length,
+          actualGs: snap.actualGs.length,
+          ready: worker.ready(),
+          clusters: snap.clusters,
+        });
+        break;
+      }
+      case 'idle':
+        await worker.idle();
+        process.send!({ type: 'idle' });
+        break;
+      case 'resync':
+        await worker.fullResync();
+        await worker.idle();
+        process.send!({ type: 'resync' });
+        break;
+    }
+  })();
+});
+const stop = () => void worker.stop().finally(() => process.exit(0));
+process.on('SIGTERM', stop);
+process.on('disconnect', stop);

@@ -1,0 +1,393 @@
+// Sync benchmark (`npm run bench:sync`).
+//
+// Member clusters: three real kube-apiservers + etcd from test/harness (cluster1
+// is also the server's own cluster, with the CRDs, GSLBConfig, GDP and Secret;
+// cluster2 serves route.openshift.io/v1). The Avi side: the simulator
+// (test/avi-sim) with a per-call latency (default 20 ms), in this runner
+// process. The worker under test: bench/sync-worker.ts, a child process.
+//
+// Figures: time from worker start to fully converged (every GslbService present
+// with the expected members and ratios, every health monitor ref resolving),
+// Avi calls and calls/s, Avi calls per converged GslbService, event-to-Avi-write
+// latency p50/p99 for single changes under steady load, Avi writes during an
+// unchanged full resync (from the simulator's request log; must be 0), RSS of
+// the worker at 10k FQDNs, and RSS of the member-model layer at 10k and 30k
+// FQDNs (bench/sync-model.ts).
+//
+// Env: BENCH_FQDNS (default 10000), BENCH_AVI_LATENCY_MS (20),
+// BENCH_SYNC_CONCURRENCY (8), BENCH_SYNC_RATE (keys/s token bucket of the work
+// queue, default 1000; the worker's own default is 20), BENCH_CHANGES (200),
+// BENCH_CHANGE_RATE (changes/s, 10), LOG_LEVEL (info).
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { ChildProcess } from 'node:child_process';
+import { startControlPlanes, clusterRequest, type ClusterHandle, type ControlPlanes } from '../test/harness/control-plane.js';
+import { startAviSimulator, type AviSimulator, type RequestLogEntry } from '../test/avi-sim/server.js';
+import { createWithStatus, installAmkoCrds, installRouteCrd, k, mergePatch } from '../test/reconcile/e2e-helpers.js';
+import {
+  BENCH_DIR,
+  ask,
+  fmt,
+  log,
+  machine,
+  machineTable,
+  percentile,
+  round,
+  rssMiB,
+  sortedCopy,
+  startChild,
+  stopChild,
+  updateBenchmarksMd,
+  writeResult,
+} from './lib/common.js';
+import { APP, CLUSTERS, COLLECTIONS, NAMESPACE, TRAFFIC, benchObjects, fqdn, ip, kindOf, pool, type Expected } from './sync-objects.js';
+
+const N = Number(process.env.BENCH_FQDNS ?? 10_000);
+const LATENCY = Number(process.env.BENCH_AVI_LATENCY_MS ?? 20);
+const CONCURRENCY = Number(process.env.BENCH_SYNC_CONCURRENCY ?? 8);
+const QUEUE_RATE = Number(process.env.BENCH_SYNC_RATE ?? 1000);
+const CHANGES = Number(process.env.BENCH_CHANGES ?? 200);
+const CHANGE_RATE = Number(process.env.BENCH_CHANGE_RATE ?? 10);
+const LOG_LEVEL = process.env.LOG_LEVEL ?? 'info';
+const NS = 'avi-system';
+const UUID = '3d2c1b0a-9f8e-4d7c-8b6a-5f4e3d2c1b0a';
+const CREATED_BY = `amko-${UUID}`;
+const PASSWORD = 'sim-Secret-pw#1';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const isWrite = (e: RequestLogEntry) => e.method !== 'GET' && e.path !== '/login' && e.path !== '/logout';
+
+/** Mismatches between the simulator's GslbServices and the expectation (empty = converged). */
+function verify(sim: AviSimulator, expected: Expected, limit = 5): { gs: number; hms: number; problems: string[] } {
+  const problems: string[] = [];
+  const records = sim.store.records('gslbservice');
+  const seen = new Set<string>();
+  for (const r of records) {
+    const d = r.data as { name?: string; created_by?: string; groups?: Array<{ members?: Array<{ ip?: { addr?: string }; ratio?: number }> }>; health_monitor_refs?: string[] };
+    if (d.created_by !== CREATED_BY || !d.name) continue;
+    const want = expected.get(d.name);
+    if (!want) {
+      if (problems.length < limit) problems.push(`unexpected GslbService ${d.name}`);
+      continue;
+    }
+    seen.add(d.name);
+    const got = new Map<string, number>();
+    for (const g of d.groups ?? []) for (const m of g.members ?? []) got.set(m.ip?.addr ?? '', m.ratio ?? 1);
+    const ok = got.size === want.size && [...want].every(([a, w]) => got.get(a) === w);
+    if (!ok && problems.length < limit) problems.push(`${d.name}: members ${JSON.stringify([...got])}, want ${JSON.stringify([...want])}`);
+    if (!ok) problems.push('');
+    for (const ref of d.health_monitor_refs ?? []) {
+      const uuid = ref.replace(/^.*\//, '').replace(/#.*$/, '');
+      if (!sim.store.getRecord('healthmonitor', uuid)) {
+        if (problems.length < limit) problems.push(`${d.name}: health monitor ${ref} missing`);
+        problems.push('');
+      }
+    }
+  }
+  const missing = expected.size - seen.size;
+  if (missing > 0) problems.unshift(`${missing} GslbServices missing`);
+  return { gs: seen.size, hms: sim.store.count('healthmonitor'), problems: problems.filter(Boolean) };
+}
+
+async function setup(cp: ControlPlanes, sim: AviSimulator): Promise<void> {
+  const c1 = cp.cluster('cluster1');
+  await installAmkoCrds(c1);
+  await installRouteCrd(cp.cluster('cluster2'));
+  await k(c1, 'POST', `/api/v1/namespaces/${NS}/secrets`, {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'gslb-avi-secret' },
+    stringData: { username: 'admin', password: PASSWORD },
+  });
+  await k(c1, 'POST', `/apis/amko.vmware.com/v1alpha1/namespaces/${NS}/gslbconfigs`, {
+    apiVersion: 'amko.vmware.com/v1alpha1',
+    kind: 'GSLBConfig',
+    metadata: { name: 'gc-bench', annotations: { 'amko.vmware.com/amko-uuid': UUID } },
+    spec: {
+      gslbLeader: { credentials: 'gslb-avi-secret', controllerIP: sim.host, tenant: 'admin' },
+      memberClusters: CLUSTERS.map((c) => ({ clusterContext: c })),
+      refreshInterval: 3600,
+    },
+  });
+  await k(c1, 'POST', `/apis/amko.vmware.com/v1alpha2/namespaces/${NS}/globaldeploymentpolicies`, {
+    apiVersion: 'amko.vmware.com/v1alpha2',
+    kind: 'GlobalDeploymentPolicy',
+    metadata: { name: 'global-gdp' },
+    spec: {
+      matchRules: { appSelector: { label: { app: APP } } },
+      matchClusters: CLUSTERS.map((c) => ({ cluster: c })),
+      trafficSplit: CLUSTERS.map((c) => ({ cluster: c, ...TRAFFIC[c] })),
+    },
+  });
+}
+
+async function createObjects(cp: ControlPlanes, n: number): Promise<{ expected: Expected; objects: number; ms: number }> {
+  const { objects, expected } = benchObjects(n);
+  const t0 = performance.now();
+  let done = 0;
+  await pool(objects, 48, async (o) => {
+    const spec = (o.obj as { spec?: Record<string, unknown> }).spec;
+    if (o.collection === COLLECTIONS.services && spec) spec.allocateLoadBalancerNodePorts = false;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await createWithStatus(cp.cluster(o.cluster), o.collection, o.obj);
+        break;
+      } catch (err) {
+        if (attempt >= 5) throw err;
+        await sleep(200 * (attempt + 1));
+      }
+    }
+    if (++done % 1000 === 0) log(`  ${done}/${objects.length} objects`);
+  });
+  return { expected, objects: objects.length, ms: performance.now() - t0 };
+}
+
+async function main(): Promise<void> {
+  const before = machine();
+  log(`machine: ${before.cpus} CPUs (${before.cpuModel}), load ${before.loadAvg.join(' ')}, node ${before.node}`);
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'amko-bench-sync-'));
+  let cp: ControlPlanes | undefined;
+  let sim: AviSimulator | undefined;
+  let worker: ChildProcess | undefined;
+  try {
+    log('starting 3 kube-apiservers + etcd (test/harness)');
+    cp = await startControlPlanes({ clusters: 3, watchCache: true, namespaces: [NS, NAMESPACE] });
+    log(`  control planes up in ${cp.startupMs} ms`);
+    sim = await startAviSimulator({ latencyMs: LATENCY, requestLogLimit: 2_000_000 });
+    // Arrival time of every simulator request (the request log has none).
+    const arrived = new WeakMap<RequestLogEntry, number>();
+    const push = sim.requestLog.push.bind(sim.requestLog);
+    sim.requestLog.push = (e: RequestLogEntry) => {
+      arrived.set(e, performance.now());
+      push(e);
+    };
+    await setup(cp, sim);
+    log(`creating ${N} FQDNs of member objects (with load-balancer status)`);
+    const created = await createObjects(cp, N);
+    log(`  ${created.objects} objects in ${round(created.ms / 1000, 1)} s`);
+
+    // --- initial convergence ------------------------------------------------
+    const simCaFile = path.join(tmp, 'sim-ca.pem');
+    writeFileSync(simCaFile, sim.caPem);
+    sim.requestLog.clear();
+    const cfg = {
+      ownKubeconfig: cp.cluster('cluster1').kubeconfigPath,
+      memberKubeconfig: cp.kubeconfigPath,
+      simCaFile,
+      concurrency: CONCURRENCY,
+      queueRate: QUEUE_RATE,
+      logLevel: LOG_LEVEL,
+    };
+    log(`starting the worker (concurrency ${CONCURRENCY}, queue ${QUEUE_RATE} keys/s, Avi latency ${LATENCY} ms)`);
+    const t0 = performance.now();
+    const started = await startChild(path.join(BENCH_DIR, 'sync-worker.ts'), [JSON.stringify(cfg)], { nodeArgs: ['--expose-gc'] });
+    worker = started.child;
+    const pid = worker.pid!;
+    let v = verify(sim, created.expected);
+    let lastReport = 0;
+    let peakRssDuring = 0;
+    for (;;) {
+      await sleep(250);
+      peakRssDuring = Math.max(peakRssDuring, rssMiB(pid).rss);
+      if (sim.store.count('gslbservice') >= created.expected.size) {
+        v = verify(sim, created.expected);
+        if (v.problems.length === 0) break;
+      }
+      if (performance.now() - lastReport > 10_000) {
+        lastReport = performance.now();
+        log(`  ${sim.store.count('gslbservice')} GslbServices, ${sim.store.count('healthmonitor')} health monitors, ${sim.requestLog.entries.length} Avi calls`);
+      }
+      if (performance.now() - t0 > 1_800_000) throw new Error(`not converged after 30 min: ${verify(sim, created.expected).problems.join('; ')}`);
+    }
+    await ask(worker, 'idle');
+    const entries = sim.requestLog.entries;
+    const writes = entries.filter(isWrite);
+    const lastWriteAt = Math.max(...writes.map((e) => arrived.get(e) ?? 0));
+    const convergedMs = lastWriteAt - t0;
+    const firstCallAt = Math.min(...entries.map((e) => arrived.get(e) ?? Infinity));
+    const callWindowS = (lastWriteAt - firstCallAt) / 1000;
+    const byKind = (method: string, type: string) => entries.filter((e) => e.method === method && e.path.startsWith(`/api/${type}`)).length;
+    const convergence = {
+      convergedS: round(convergedMs / 1000, 1),
+      workerStartToFirstAviCallS: round((firstCallAt - t0) / 1000, 1),
+      gslbServices: v.gs,
+      healthMonitors: v.hms,
+      aviCalls: entries.length,
+      aviWrites: writes.length,
+      calls: {
+        gsCreate: byKind('POST', 'gslbservice'),
+        hmCreate: byKind('POST', 'healthmonitor'),
+        gsUpdate: byKind('PUT', 'gslbservice'),
+        hmUpdate: byKind('PUT', 'healthmonitor'),
+        gets: entries.filter((e) => e.method === 'GET').length,
+      },
+      aviCallsPerGs: round(entries.length / v.gs, 3),
+      aviCallsPerSecond: round(entries.length / callWindowS, 1),
+      callBudgetPerSecond: round((CONCURRENCY * 1000) / LATENCY, 0),
+      concurrency: CONCURRENCY,
+    };
+    const s10 = await ask(worker, 'stats');
+    const rss10 = rssMiB(pid);
+    log(
+      `converged: ${v.gs} GslbServices, ${v.hms} monitors in ${convergence.convergedS} s; ${entries.length} Avi calls (${convergence.aviCallsPerGs}/GS) at ${convergence.aviCallsPerSecond}/s (budget ${convergence.callBudgetPerSecond}/s); worker CPU ${round((s10.cpu.user + s10.cpu.system) / 1e6, 1)} s; RSS ${rss10.rss} MiB`,
+    );
+
+    // --- unchanged full resync -----------------------------------------------
+    sim.requestLog.clear();
+    const r0 = performance.now();
+    await ask(worker, 'resync');
+    const resyncMs = performance.now() - r0;
+    const resyncEntries = sim.requestLog.entries;
+    const resync = {
+      durationS: round(resyncMs / 1000, 2),
+      aviCalls: resyncEntries.length,
+      aviWrites: resyncEntries.filter(isWrite).length,
+      writeLines: resyncEntries.filter(isWrite).slice(0, 10).map((e) => `${e.method} ${e.path}`),
+    };
+    log(`unchanged resync: ${resync.aviWrites} writes, ${resync.aviCalls} calls, ${resync.durationS} s`);
+
+    // --- single changes under steady load ------------------------------------
+    // One LoadBalancer Service at a time gets a new IP in its status, at
+    // CHANGE_RATE changes/s; latency = PATCH sent -> the simulator receives the
+    // GslbService PUT carrying the new IP.
+    sim.requestLog.clear();
+    const serviceIdx = Array.from({ length: N }, (_, i) => i).filter((i) => kindOf(i) === 'service');
+    const pending = new Map<string, { sentAt: number; fqdn: string }>();
+    const cpuBefore = (await ask(worker, 'stats')).cpu;
+    const c0 = performance.now();
+    const changes: Array<Promise<void>> = [];
+    for (let c = 0; c < CHANGES; c++) {
+      const due = c0 + (c * 1000) / CHANGE_RATE;
+      const wait = due - performance.now();
+      if (wait > 0) await sleep(wait);
+      const i = serviceIdx[(c * 7919) % serviceIdx.length]!;
+      const cluster = CLUSTERS[i % 3]!;
+      const newIp = ip(cluster, i, 1 + Math.floor(c / serviceIdx.length));
+      const handle: ClusterHandle = cp.cluster(cluster);
+      pending.set(newIp, { sentAt: performance.now(), fqdn: fqdn(i) });
+      changes.push(
+        mergePatch(handle, `${COLLECTIONS.services}/svc-${i}/status`, { status: { loadBalancer: { ingress: [{ hostname: fqdn(i), ip: newIp }] } } }).then(() => undefined),
+      );
+    }
+    await Promise.all(changes);
+    const changeDeadline = performance.now() + 60_000;
+    const latencies: number[] = [];
+    for (;;) {
+      latencies.length = 0;
+      for (const e of sim.requestLog.entries) {
+        if (e.method !== 'PUT' || !e.path.startsWith('/api/gslbservice/') || !e.body) continue;
+        const groups = (e.body as { groups?: Array<{ members?: Array<{ ip?: { addr?: string } }> }> }).groups ?? [];
+        for (const g of groups)
+          for (const m of g.members ?? []) {
+            const p = pending.get(m.ip?.addr ?? '');
+            if (p) latencies.push((arrived.get(e) ?? NaN) - p.sentAt);
+          }
+      }
+      if (latencies.length >= pending.size || performance.now() > changeDeadline) break;
+      await sleep(250);
+    }
+    const cpuAfter = (await ask(worker, 'stats')).cpu;
+    const sorted = sortedCopy(latencies);
+    const changeLatency = {
+      changes: CHANGES,
+      ratePerSecond: CHANGE_RATE,
+      observed: latencies.length,
+      p50Ms: round(percentile(sorted, 50), 1),
+      p99Ms: round(percentile(sorted, 99), 1),
+      maxMs: round(sorted[sorted.length - 1] ?? NaN, 1),
+      aviWrites: sim.requestLog.entries.filter(isWrite).length,
+      workerCpuMsPerChange: round((cpuAfter.user + cpuAfter.system - cpuBefore.user - cpuBefore.system) / 1000 / CHANGES, 2),
+    };
+    log(`changes: ${latencies.length}/${CHANGES} observed, p50 ${changeLatency.p50Ms} ms, p99 ${changeLatency.p99Ms} ms`);
+
+    const workerStats = await ask(worker, 'stats');
+    const workerCpuS = round((workerStats.cpu.user + workerStats.cpu.system) / 1e6, 1);
+    await stopChild(worker);
+    worker = undefined;
+    await cp.stop();
+    cp = undefined;
+    await sim.close();
+    sim = undefined;
+
+    // --- member-model memory at 10k and 30k ----------------------------------
+    const model: Record<string, unknown> = {};
+    for (const n of [N, 3 * N]) {
+      log(`member-model layer at ${n} FQDNs`);
+      const { ready } = await startChild(path.join(BENCH_DIR, 'sync-model.ts'), [String(n)], { nodeArgs: ['--expose-gc'] });
+      model[String(n)] = ready.result;
+      log(`  ${JSON.stringify(ready.result)}`);
+    }
+
+    const after = machine().loadAvg;
+    const out = {
+      benchmark: 'sync',
+      machine: before,
+      loadAvgAfter: after,
+      settings: {
+        fqdns: N,
+        memberObjects: created.objects,
+        mix: '60% Ingress FQDNs (4 hosts per Ingress, paths / and /api, in cluster1 and cluster2), 30% LoadBalancer Services (one cluster each), 10% Routes (cluster2)',
+        clusters: 'test/harness: 3 real kube-apiservers + etcd (watch cache on)',
+        avi: `test/avi-sim, ${LATENCY} ms per call`,
+        queueConcurrency: CONCURRENCY,
+        queueRatePerSecond: QUEUE_RATE,
+        logLevel: LOG_LEVEL,
+        objectCreationS: round(created.ms / 1000, 1),
+      },
+      convergence,
+      resync,
+      changeLatency,
+      worker: {
+        cpuS: workerCpuS,
+        rssAt10kMiB: rss10.rss,
+        peakRssMiB: Math.max(peakRssDuring, rssMiB(pid).peak || 0, rss10.peak),
+        heapUsedAfterGcMiB: round(s10.memory.heapUsed / 1048576, 1),
+      },
+      model,
+    };
+    const file = writeResult('sync', out);
+    log(`wrote ${path.relative(process.cwd(), file)}`);
+    updateBenchmarksMd('sync', renderMarkdown(out));
+    log('updated BENCHMARKS.md');
+  } finally {
+    if (worker) await stopChild(worker);
+    await sim?.close().catch(() => undefined);
+    await cp?.stop().catch(() => undefined);
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+function renderMarkdown(out: any): string {
+  const c = out.convergence;
+  const m10 = out.model[String(out.settings.fqdns)];
+  const m30 = out.model[String(3 * out.settings.fqdns)];
+  const est30 = m10 && m30 ? round(out.worker.rssAt10kMiB + (m30.rssMiB - m10.rssMiB), 0) : undefined;
+  const growth = m10 && m30 ? round((m30.rssMiB - m10.baseRssMiB) / (m10.rssMiB - m10.baseRssMiB), 2) : undefined;
+  return [
+    '## Sync loop (`npm run bench:sync`)',
+    '',
+    machineTable(out.machine, out.loadAvgAfter),
+    '',
+    `Settings: ${out.settings.fqdns} FQDNs in ${out.settings.memberObjects} member objects (${out.settings.mix}); ${out.settings.clusters}; ${out.settings.avi}; work queue concurrency ${out.settings.queueConcurrency}, token bucket ${out.settings.queueRatePerSecond} keys/s; log level ${out.settings.logLevel}. Creating the objects took ${out.settings.objectCreationS} s (not counted).`,
+    '',
+    '| Figure | Measured | Target | Met? |',
+    '|---|---|---|---|',
+    `| Start → fully converged (${c.gslbServices} GslbServices, ${c.healthMonitors} health monitors) | ${c.convergedS} s | limited by the Avi call budget | ${c.aviCallsPerSecond >= 0.8 * c.callBudgetPerSecond ? '✅' : '❌'} ${c.aviCallsPerSecond} calls/s achieved of ${c.callBudgetPerSecond} calls/s budget (concurrency ${c.concurrency} × 1/${out.settings.avi.match(/\d+/)?.[0]} ms) = ${round(c.aviCallsPerSecond / c.callBudgetPerSecond, 2)} |`,
+    `| Avi calls per converged GslbService | ${c.aviCallsPerGs} (${c.aviCalls} calls: ${c.calls.hmCreate} HM POST, ${c.calls.gsCreate} GS POST, ${c.calls.hmUpdate + c.calls.gsUpdate} PUT, ${c.calls.gets} GET) | — | — |`,
+    `| Change → Avi write latency, ${out.changeLatency.observed}/${out.changeLatency.changes} single changes at ${out.changeLatency.ratePerSecond}/s | p50 ${out.changeLatency.p50Ms} ms, p99 ${out.changeLatency.p99Ms} ms | p99 ≤ 1000 ms | ${out.changeLatency.p99Ms <= 1000 && out.changeLatency.observed === out.changeLatency.changes ? '✅' : '❌'} |`,
+    `| Avi writes during an unchanged full resync | ${out.resync.aviWrites} (${out.resync.aviCalls} calls, ${out.resync.durationS} s) | exactly 0 | ${out.resync.aviWrites === 0 ? '✅' : '❌'} |`,
+    `| Worker RSS at ${out.settings.fqdns} FQDNs (after convergence; peak ${out.worker.peakRssMiB} MiB) | ${out.worker.rssAt10kMiB} MiB | — | — |`,
+    m10 && m30
+      ? `| RSS at ${3 * out.settings.fqdns} FQDNs | ≈ ${est30} MiB (worker at ${out.settings.fqdns} + model-layer growth ${m10.rssMiB} → ${m30.rssMiB} MiB) | ≤ 300 MB | ${est30 !== undefined && est30 * 1.048576 <= 300 ? '✅' : '❌'} |`
+      : '',
+    m10 && m30 ? `| Memory growth 3× FQDNs (model layer, above its empty baseline) | ${growth}× | linear (≈ 3×) | ${growth !== undefined && growth <= 3.3 ? '✅' : '❌'} |` : '',
+    '',
+    `Worker CPU for the whole run: ${out.worker.cpuS} s. Change latency is PATCH of a Service's load-balancer status sent → the GslbService PUT with the new IP arriving at the simulator (API server, watch, queue, Avi client).`,
+  ]
+    .filter((l) => l !== '')
+    .join('\n');
+}
+
+await main();
