@@ -41,15 +41,20 @@ export interface AmkoServerOptions {
   cert?: { caPem: string; certPem: string; keyPem: string };
   /** Extra environment variables. */
   env?: Record<string, string>;
+  /**
+   * Extra `serve` flags, appended last (e.g. the chart Deployment's --cert-secret...).
+   * With --cert-secret the server manages its own certificate: no files are generated.
+   */
+  args?: string[];
   /** Time limit for the process to start listening. Default 60 s. */
   startTimeoutMs?: number;
 }
 
 export interface AmkoServer {
-  /** https://127.0.0.1:PORT */
+  /** https://HOST:PORT as the server logged it. */
   url: string;
   port: number;
-  /** The CA the serving certificate chains to (PEM); the webhook caBundle. */
+  /** The CA the serving certificate chains to (PEM); the webhook caBundle. Empty with --cert-secret. */
   caPem: string;
   certFile: string;
   keyFile: string;
@@ -86,11 +91,16 @@ function installExitHook(): void {
 export async function startAmkoServer(opts: AmkoServerOptions = {}): Promise<AmkoServer> {
   installExitHook();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'amko-e2e-server-'));
-  const cert = opts.cert ?? (await createServingCert(opts.certHosts ?? ['127.0.0.1', 'localhost']));
+  const fromSecret = (opts.args ?? []).some((a) => a.startsWith('--cert-secret'));
+  const cert = fromSecret ? { caPem: '', certPem: '', keyPem: '' } : (opts.cert ?? (await createServingCert(opts.certHosts ?? ['127.0.0.1', 'localhost'])));
   const certFile = path.join(dir, 'tls.crt');
   const keyFile = path.join(dir, 'tls.key');
-  writeFileSync(certFile, cert.certPem);
-  writeFileSync(keyFile, cert.keyPem, { mode: 0o600 });
+  const fileArgs: string[] = [];
+  if (!fromSecret) {
+    writeFileSync(certFile, cert.certPem);
+    writeFileSync(keyFile, cert.keyPem, { mode: 0o600 });
+    fileArgs.push(`--tls-cert-file=${certFile}`, `--tls-key-file=${keyFile}`);
+  }
   const args = [
     '--import',
     'tsx',
@@ -98,20 +108,24 @@ export async function startAmkoServer(opts: AmkoServerOptions = {}): Promise<Amk
     'serve',
     `--host=${opts.host ?? '127.0.0.1'}`,
     `--port=${opts.port ?? 0}`,
-    `--tls-cert-file=${certFile}`,
-    `--tls-key-file=${keyFile}`,
+    ...fileArgs,
     `--cert-dir=${path.join(dir, 'certs')}`,
     '--log-level=info',
   ];
   if (opts.kubeconfig) args.push(`--kubeconfig=${opts.kubeconfig}`);
   if (!opts.worker) args.push('--no-worker');
   if (opts.memberKubeconfig) args.push(`--member-kubeconfig=${opts.memberKubeconfig}`);
+  args.push(...(opts.args ?? []));
   const env: NodeJS.ProcessEnv = { ...process.env, ...opts.env };
   delete env.KUBECONFIG;
   delete env.PORT;
   delete env.HOST;
   delete env.GSLB_CONFIG;
   delete env.LOG_LEVEL;
+  delete env.POD_NAMESPACE;
+  delete env.POD_NAME;
+  delete env.SERVICE_NAME;
+  delete env.KUBERNETES_SERVICE_HOST;
   const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(child);
   const logs: Record<string, unknown>[] = [];
@@ -176,7 +190,7 @@ export async function startAmkoServer(opts: AmkoServerOptions = {}): Promise<Amk
   }
   const port = addr.port;
   return {
-    url: `https://127.0.0.1:${port}`,
+    url: addr.url,
     port,
     caPem: cert.caPem,
     certFile,
