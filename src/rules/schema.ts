@@ -74,6 +74,8 @@ function join(path: string, name: string): string {
 
 function translate(e: ErrorObject, data: unknown, opts: SchemaOptions): FieldError | undefined {
   const path = pointerToPath(e.instancePath, data);
+  // An error on the object itself (e.g. not an object at all) still names a field.
+  const at = path || '<root>';
   const parent = (e.parentSchema ?? {}) as Record<string, unknown>;
   const p = e.params as Record<string, unknown>;
   const rule = `schema.${e.keyword}`;
@@ -89,7 +91,7 @@ function translate(e: ErrorObject, data: unknown, opts: SchemaOptions): FieldErr
         rule: 'schema.unknown-field',
       };
     case 'type':
-      return { type: 'Invalid', field: path, value: e.data, detail: `must be of type ${String(p.type)}`, rule };
+      return { type: 'Invalid', field: at, value: e.data, detail: `must be of type ${String(p.type)}`, rule };
     case 'minimum':
     case 'maximum': {
       const min = parent.minimum;
@@ -100,33 +102,33 @@ function translate(e: ErrorObject, data: unknown, opts: SchemaOptions): FieldErr
           : e.keyword === 'minimum'
             ? `must be greater than or equal to ${String(min)}`
             : `must be less than or equal to ${String(max)}`;
-      return { type: 'Invalid', field: path, value: e.data, detail, rule: 'schema.range' };
+      return { type: 'Invalid', field: at, value: e.data, detail, rule: 'schema.range' };
     }
     case 'enum':
       return {
         type: 'NotSupported',
-        field: path,
+        field: at,
         value: e.data,
         detail: supportedValues((p.allowedValues as unknown[]).map(String)),
         rule,
       };
     case 'minLength':
-      if (p.limit === 1) return { type: 'Required', field: path, rule: 'schema.non-empty' };
-      return { type: 'Invalid', field: path, value: e.data, detail: `must be at least ${String(p.limit)} characters long`, rule };
+      if (p.limit === 1) return { type: 'Required', field: at, rule: 'schema.non-empty' };
+      return { type: 'Invalid', field: at, value: e.data, detail: `must be at least ${String(p.limit)} characters long`, rule };
     case 'maxLength':
-      return { type: 'TooLong', field: path, detail: `may not be more than ${String(p.limit)} characters`, rule };
+      return { type: 'TooLong', field: at, detail: `may not be more than ${String(p.limit)} characters`, rule };
     case 'maxItems':
-      return { type: 'TooMany', field: path, value: (e.data as unknown[]).length, detail: `must have at most ${String(p.limit)} items`, rule };
+      return { type: 'TooMany', field: at, value: (e.data as unknown[]).length, detail: `must have at most ${String(p.limit)} items`, rule };
     case 'minItems':
-      return { type: 'Required', field: path, detail: `must have at least ${String(p.limit)} items`, rule };
+      return { type: 'Required', field: at, detail: `must have at least ${String(p.limit)} items`, rule };
     case 'uniqueItems':
-      return { type: 'Duplicate', field: `${path}[${String(p.i)}]`, value: (e.data as unknown[])[p.i as number], rule };
+      return { type: 'Duplicate', field: `${at}[${String(p.i)}]`, value: (e.data as unknown[])[p.i as number], rule };
     case 'pattern':
-      return { type: 'Invalid', field: path, value: e.data, detail: `must match the regular expression '${String(p.pattern)}'`, rule };
+      return { type: 'Invalid', field: at, value: e.data, detail: `must match the regular expression '${String(p.pattern)}'`, rule };
     case 'format':
-      return { type: 'Invalid', field: path, value: e.data, detail: `must be a valid ${String(p.format)}`, rule };
+      return { type: 'Invalid', field: at, value: e.data, detail: `must be a valid ${String(p.format)}`, rule };
     default:
-      return { type: 'Invalid', field: path, value: e.data, detail: e.message ?? 'is invalid', rule };
+      return { type: 'Invalid', field: at, value: e.data, detail: e.message ?? 'is invalid', rule };
   }
 }
 
