@@ -38,10 +38,33 @@ function defaultTrafficSplit(spec: Obj): void {
   }
 }
 
+/**
+ * Deep copy of a JSON value without recursion: structuredClone (and JSON.stringify)
+ * overflow the stack on a few thousand levels of nesting, which any request body may carry.
+ */
+function deepCopy<T extends object>(root: T): T {
+  const out = (Array.isArray(root) ? [] : {}) as T;
+  const stack: Array<[object, object]> = [[root, out]];
+  while (stack.length) {
+    const [src, dst] = stack.pop()!;
+    for (const k of Object.keys(src)) {
+      const v = (src as Record<string, unknown>)[k];
+      let value = v;
+      if (v !== null && typeof v === 'object') {
+        value = Array.isArray(v) ? [] : {};
+        stack.push([v, value as object]);
+      }
+      // defineProperty: an own "__proto__" key (JSON.parse makes those) stays a plain key.
+      Object.defineProperty(dst, k, { value, enumerable: true, writable: true, configurable: true });
+    }
+  }
+  return out;
+}
+
 /** Returns a defaulted deep copy of `input`; the input is not modified. Unknown kinds come back unchanged. */
 export function defaults(kind: KindName, input: unknown, ctx: DefaultsContext = {}): unknown {
   if (!isObj(input)) return input;
-  const o = structuredClone(input) as Obj;
+  const o = deepCopy(input);
   const spec = obj(o.spec);
   switch (kind) {
     case 'GSLBConfig': {

@@ -96,19 +96,32 @@ const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Sorts errors (stably) by where their field appears in the object, so output follows the manifest. */
 function sortByDocumentOrder(errors: FieldError[], input: unknown): void {
   if (errors.length < 2) return; // nothing to order: skip walking the whole object (every allowed request)
+  // Only the nodes on the way to an error field need a position: walk just those, without
+  // recursion, so a deeply nested or huge body costs neither the stack nor quadratic path strings.
+  const parentOf = (f: string) => f.replace(/(\.[^.[\]]*|\[[^\]]*\])$/, '');
+  const needed = new Set<string>();
+  for (const e of errors) {
+    for (let f = e.field; f && !needed.has(f); f = parentOf(f)) {
+      needed.add(f);
+      if (!/[.[]/.test(f)) break;
+    }
+  }
   const pos = new Map<string, number>();
   let n = 0;
-  const walk = (v: unknown, path: string, parentKey: string) => {
+  const stack: Array<[unknown, string, string]> = [[input, '', '']];
+  while (stack.length) {
+    const [v, path, parentKey] = stack.pop()!;
     pos.set(path, n++);
-    if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${path}[${i}]`, ''));
+    const kids: Array<[unknown, string, string]> = [];
+    if (Array.isArray(v)) v.forEach((x, i) => kids.push([x, `${path}[${i}]`, '']));
     else if (isObj(v)) {
       for (const [k, x] of Object.entries(v)) {
         const p = MAP_FIELDS.has(parentKey) || !IDENT.test(k) ? `${path}[${k}]` : path ? `${path}.${k}` : k;
-        walk(x, p, k);
+        kids.push([x, p, k]);
       }
     }
-  };
-  walk(input, '', '');
+    for (let j = kids.length - 1; j >= 0; j--) if (needed.has(kids[j]![1])) stack.push(kids[j]!);
+  }
   const positionOf = (field: string): number => {
     for (let f = field; f; f = f.replace(/(\.[^.[\]]*|\[[^\]]*\])$/, '')) {
       const p = pos.get(f);
@@ -119,7 +132,8 @@ function sortByDocumentOrder(errors: FieldError[], input: unknown): void {
   };
   const keyed = errors.map((e, i) => ({ e, i, p: positionOf(e.field) }));
   keyed.sort((a, b) => a.p - b.p || a.i - b.i);
-  errors.splice(0, errors.length, ...keyed.map((k) => k.e));
+  // In place: spreading 100k+ errors as call arguments would overflow the stack.
+  keyed.forEach((k, i) => (errors[i] = k.e));
 }
 
 /** RFC 6902 operations turning `original` into `defaulted` (empty when nothing changed). */
