@@ -27,8 +27,8 @@ import { startControlPlanes, clusterRequest, type ClusterHandle, type ControlPla
 import { startAviSimulator, type AviSimulator, type RequestLogEntry } from '../test/avi-sim/server.js';
 import { createWithStatus, installAmkoCrds, installRouteCrd, k, mergePatch } from '../test/reconcile/e2e-helpers.js';
 import {
-  BENCH_DIR,
   ask,
+  compileEntries,
   fmt,
   log,
   machine,
@@ -152,6 +152,8 @@ async function main(): Promise<void> {
   let sim: AviSimulator | undefined;
   let worker: ChildProcess | undefined;
   try {
+    log('compiling the worker (tsc -> .cache/bench-build)');
+    const [workerJs, modelJs] = compileEntries(['bench/sync-worker.ts', 'bench/sync-model.ts']) as [string, string];
     log('starting 3 kube-apiservers + etcd (test/harness)');
     cp = await startControlPlanes({ clusters: 3, watchCache: true, namespaces: [NS, NAMESPACE] });
     log(`  control planes up in ${cp.startupMs} ms`);
@@ -182,7 +184,7 @@ async function main(): Promise<void> {
     };
     log(`starting the worker (concurrency ${CONCURRENCY}, queue ${QUEUE_RATE} keys/s, Avi latency ${LATENCY} ms)`);
     const t0 = performance.now();
-    const started = await startChild(path.join(BENCH_DIR, 'sync-worker.ts'), [JSON.stringify(cfg)], { nodeArgs: ['--expose-gc'] });
+    const started = await startChild(workerJs, [JSON.stringify(cfg)], { nodeArgs: ['--expose-gc'] });
     worker = started.child;
     const pid = worker.pid!;
     let v = verify(sim, created.expected);
@@ -315,7 +317,7 @@ async function main(): Promise<void> {
     const model: Record<string, unknown> = {};
     for (const n of [N, 3 * N]) {
       log(`member-model layer at ${n} FQDNs`);
-      const { ready } = await startChild(path.join(BENCH_DIR, 'sync-model.ts'), [String(n)], { nodeArgs: ['--expose-gc'] });
+      const { ready } = await startChild(modelJs, [String(n)], { nodeArgs: ['--expose-gc'] });
       model[String(n)] = ready.result;
       log(`  ${JSON.stringify(ready.result)}`);
     }

@@ -18,7 +18,6 @@ import { fileCertificateSource } from '../src/certs/local-files.js';
 import { createLogger } from '../src/log.js';
 import type { KubeObject } from '../src/rules/view.js';
 import type { KindName } from '../src/api/kinds.js';
-import { BENCH_DIR } from './lib/common.js';
 
 const [certFile, keyFile] = process.argv.slice(2);
 if (!certFile || !keyFile || !process.send) {
@@ -26,8 +25,9 @@ if (!certFile || !keyFile || !process.send) {
   process.exit(2);
 }
 
+const FIXTURES = process.env.BENCH_FIXTURES ?? path.join(path.dirname(new URL(import.meta.url).pathname), 'fixtures');
 function fixtureObject(name: string): KubeObject {
-  return JSON.parse(readFileSync(path.join(BENCH_DIR, 'fixtures', `${name}.json`), 'utf8')).request.object as KubeObject;
+  return JSON.parse(readFileSync(path.join(FIXTURES, `${name}.json`), 'utf8')).request.object as KubeObject;
 }
 
 /** What the informer cache would hold: GSLBConfig gc-1 (members cluster1-admin, cluster2-admin) and N GSLBHostRules. */

@@ -24,6 +24,7 @@ import { ensureLocalCertificates } from '../src/certs/local.js';
 import {
   BENCH_DIR,
   RESULTS_DIR,
+  compileEntries,
   cpuMs,
   fmt,
   log,
@@ -228,8 +229,12 @@ async function main(): Promise<void> {
   const children: ChildProcess[] = [];
   try {
     const certs = await ensureLocalCertificates({ certDir });
+    log('compiling the servers (tsc -> .cache/bench-build)');
+    const [amkoJs, baselineJs] = compileEntries(['bench/webhook-server.ts', 'bench/baseline-server.ts']);
+    const compiled = { amko: amkoJs!, baseline: baselineJs! };
+    process.env.BENCH_FIXTURES = path.join(BENCH_DIR, 'fixtures');
     const start = async (name: Server['name']): Promise<Server> => {
-      const script = path.join(BENCH_DIR, name === 'amko' ? 'webhook-server.ts' : 'baseline-server.ts');
+      const script = name === 'amko' ? compiled.amko : compiled.baseline;
       const nodeArgs = PROFILE && name === 'amko' ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [];
       if (nodeArgs.length) {
         rmSync(profDir, { recursive: true, force: true });

@@ -130,13 +130,14 @@ export function machineTable(m: Machine, after: number[]): string {
   ].join('\n');
 }
 
-/** Starts `node --import tsx <script>` with an IPC channel; resolves with the first message of type `ready`. */
+/** Starts `node <script>` (`--import tsx` for .ts) with an IPC channel; resolves with the first message of type `ready`. */
 export function startChild(
   script: string,
   args: string[],
   opts: { env?: Record<string, string | undefined>; nodeArgs?: string[]; stdout?: 'ignore' | 'inherit' } = {},
 ): Promise<{ child: ChildProcess; ready: Record<string, unknown> }> {
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', script, ...args], {
+  const loader = script.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...loader, script, ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...opts.env },
     stdio: ['ignore', opts.stdout ?? 'ignore', 'inherit', 'ipc'],
@@ -191,4 +192,25 @@ export function log(msg: string): void {
 export function fmt(n: number | undefined, digits = 2): string {
   if (n === undefined || Number.isNaN(n)) return '—';
   return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: 0 });
+}
+
+/**
+ * Compiles benchmark entry points (and the src/ modules they import) to plain
+ * JavaScript under .cache/bench-build, so the processes under test run as the
+ * product does (compiled, no tsx loader thread in their CPU time and RSS).
+ * Returns the .js path of each entry.
+ */
+export function compileEntries(entries: string[]): string[] {
+  const dir = path.join(REPO_ROOT, '.cache', 'bench-build');
+  mkdirSync(dir, { recursive: true });
+  const tsconfig = {
+    extends: path.relative(dir, path.join(REPO_ROOT, 'tsconfig.json')),
+    compilerOptions: { noEmit: false, rootDir: path.relative(dir, REPO_ROOT), outDir: 'out', types: ['node'], sourceMap: false, incremental: true, tsBuildInfoFile: 'out/.tsbuildinfo' },
+    include: [],
+    files: entries.map((e) => path.relative(dir, path.resolve(REPO_ROOT, e))),
+  };
+  writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify(tsconfig, null, 2));
+  const tsc = path.join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+  execFileSync(process.execPath, [tsc, '-p', dir], { cwd: REPO_ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+  return entries.map((e) => path.join(dir, 'out', path.relative(REPO_ROOT, path.resolve(REPO_ROOT, e))).replace(/\.ts$/, '.js'));
 }
