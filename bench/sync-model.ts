@@ -48,6 +48,8 @@ for (const o of benchObjects(n).objects) {
   m.set(`${String(obj.metadata.namespace)}/${String(obj.metadata.name)}`, obj as KubernetesObject);
 }
 
+const afterCaches = rss();
+
 // Derived members per object and object ids per key (as the worker keeps them).
 const objMembers = new Map<string, NamedMember[]>();
 const keyObjs = new Map<string, Set<string>>();
@@ -72,6 +74,8 @@ for (const [k, objs] of caches) {
   }
 }
 
+const afterMembers = rss();
+
 // Desired and "actual" (Avi-rendered copy) per key.
 const inputs: DesiredInputs = { createdBy: 'amko-bench', amkoUuid: 'bench', gdp, hostRules: new Map(), templates: new Map() };
 const actualGs = new Map<string, unknown>();
@@ -91,7 +95,21 @@ for (const [key, ids] of keyObjs) {
 const after = rss();
 process.send?.({
   type: 'ready',
-  result: { fqdns: n, gslbServices: gsCount, healthMonitors: actualHms.size, baseRssMiB: base.rssMiB, rssMiB: after.rssMiB, heapMiB: after.heapMiB, objects: [...caches.values()].reduce((a, m) => a + m.size, 0) },
+  result: {
+    fqdns: n,
+    gslbServices: gsCount,
+    healthMonitors: actualHms.size,
+    objects: [...caches.values()].reduce((a, m) => a + m.size, 0),
+    baseRssMiB: base.rssMiB,
+    rssMiB: after.rssMiB,
+    heapMiB: after.heapMiB,
+    /** Heap after GC added by each part. */
+    heapByPartMiB: {
+      informerObjects: Math.round((afterCaches.heapMiB - base.heapMiB) * 10) / 10,
+      members: Math.round((afterMembers.heapMiB - afterCaches.heapMiB) * 10) / 10,
+      desiredAndActualAvi: Math.round((after.heapMiB - afterMembers.heapMiB) * 10) / 10,
+    },
+  },
 });
 // Keep everything alive until the report is sent.
 setTimeout(() => process.exit(0), 200).unref();

@@ -22,6 +22,33 @@ export interface ProfileSummary {
   idleMs: number;
   topFunctions: Array<{ fn: string; where: string; selfMs: number; pct: number }>;
   byModule: Array<{ module: string; selfMs: number; pct: number }>;
+  byCategory: Array<{ category: string; selfMs: number; pct: number }>;
+}
+
+const EXPRESS_STACK = new Set([
+  'express', 'router', 'body-parser', 'raw-body', 'type-is', 'on-finished', 'content-type', 'iconv-lite', 'finalhandler',
+  'send', 'mime-types', 'mime-db', 'media-typer', 'path-to-regexp', 'parseurl', 'encodeurl', 'escape-html', 'depd', 'debug',
+  'http-errors', 'statuses', 'qs', 'merge-descriptors', 'vary', 'accepts', 'negotiator', 'content-disposition', 'cookie',
+  'fresh', 'range-parser', 'proxy-addr', 'etag', 'serve-static', 'setprototypeof', 'safe-buffer', 'ee-first', 'unpipe', 'bytes',
+  'is-promise', 'call-bound', 'get-intrinsic', 'es-errors', 'math-intrinsics', 'dunder-proto', 'side-channel', 'side-channel-map',
+  'side-channel-list', 'side-channel-weakmap', 'object-inspect', 'function-bind', 'hasown', 'gopd', 'has-symbols', 'es-define-property',
+  'es-object-atoms', 'get-proto', 'call-bind-apply-helpers', 'inherits', 'once', 'wrappy', 'forwarded', 'ipaddr.js', 'toidentifier',
+]);
+
+function categoryOf(module: string): string {
+  if (module === '(garbage collector)') return 'GC';
+  if (module === '(program)' || module === '(native/v8)') return 'V8/native (incl. TLS writes, JSON.parse)';
+  if (module.startsWith('src/rules/') || module.startsWith('src/api/')) return 'amko rules (src/rules, src/api)';
+  if (module.startsWith('src/admission/')) return 'amko admission (src/admission)';
+  if (module.startsWith('src/')) return 'amko other (src/)';
+  if (EXPRESS_STACK.has(module)) return 'express 5 stack (express, router, body-parser, …)';
+  if (module === 'pino' || module.startsWith('@pinojs') || module === 'sonic-boom' || module === 'fast-redact' || module === 'quick-format-unescaped' || module === 'atomic-sleep' || module === 'thread-stream') return 'pino logging';
+  if (module === 'prom-client' || module === 'tdigest' || module === 'bintrees') return 'prom-client metrics';
+  if (module === 'ajv' || module === 'ajv-formats' || module === 'fast-deep-equal' || module === 'fast-uri') return 'ajv';
+  if (module === 'fast-json-patch') return 'fast-json-patch';
+  if (/^node:(_http|http|https|_tls|tls|net|stream|internal\/(streams|stream_base|http|tls|net))/.test(module)) return 'node http/tls/net/streams';
+  if (module.startsWith('node:')) return 'node other';
+  return 'other';
 }
 
 function moduleOf(url: string): string {
@@ -75,6 +102,8 @@ export function summariseProfile(file: string, top = 15): ProfileSummary {
   }
   const busy = total - idle || 1;
   const r = (x: number) => Math.round(x * 10) / 10;
+  const cats = new Map<string, number>();
+  for (const [m, ms] of mods) cats.set(categoryOf(m), (cats.get(categoryOf(m)) ?? 0) + ms);
   return {
     file,
     totalMs: r(total),
@@ -88,6 +117,9 @@ export function summariseProfile(file: string, top = 15): ProfileSummary {
       .sort((a, b) => b[1] - a[1])
       .slice(0, top)
       .map(([module, ms]) => ({ module, selfMs: r(ms), pct: r((100 * ms) / busy) })),
+    byCategory: [...cats.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .map(([category, ms]) => ({ category, selfMs: r(ms), pct: r((100 * ms) / busy) })),
   };
 }
 
