@@ -54,6 +54,8 @@ export interface AmkoServer {
   /** https://HOST:PORT as the server logged it. */
   url: string;
   port: number;
+  /** Process id of the server (e.g. to SIGSTOP/SIGCONT it). */
+  pid: number;
   /** The CA the serving certificate chains to (PEM); the webhook caBundle. Empty with --cert-secret. */
   caPem: string;
   certFile: string;
@@ -192,6 +194,7 @@ export async function startAmkoServer(opts: AmkoServerOptions = {}): Promise<Amk
   return {
     url: addr.url,
     port,
+    pid: child.pid!,
     caPem: cert.caPem,
     certFile,
     keyFile,
