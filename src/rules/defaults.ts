@@ -42,7 +42,7 @@ function defaultTrafficSplit(spec: Obj): void {
  * Deep copy of a JSON value without recursion: structuredClone (and JSON.stringify)
  * overflow the stack on a few thousand levels of nesting, which any request body may carry.
  */
-function deepCopy<T extends object>(root: T): T {
+export function deepCopy<T extends object>(root: T): T {
   const out = (Array.isArray(root) ? [] : {}) as T;
   const stack: Array<[object, object]> = [[root, out]];
   while (stack.length) {

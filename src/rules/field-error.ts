@@ -59,7 +59,12 @@ export function formatValue(value: unknown): string {
   if (value === null || value === undefined) return 'null';
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
-  return JSON.stringify(value);
+  try {
+    return JSON.stringify(value);
+  } catch {
+    // JSON.stringify recurses: a value nested thousands of levels deep overflows the stack.
+    return Array.isArray(value) ? '[nested too deeply to print]' : '{nested too deeply to print}';
+  }
 }
 
 /** The message without the field path (what goes into `details.causes[].message`). */

@@ -1,7 +1,7 @@
 // The rules: pure functions from (object, context) to field errors, policy
 // denials and warnings, and to a defaulted copy. The admission webhook, the
 // offline CLI and the reconcile worker all call these; nothing here does I/O.
-import fastJsonPatch, { type Operation as PatchOperation } from 'fast-json-patch';
+import type { Operation as PatchOperation } from 'fast-json-patch';
 import { AMKO_NAMESPACE } from '../api/common.js';
 import type { KindName } from '../api/kinds.js';
 import { amkoClusterRules } from './amkocluster.js';
@@ -10,6 +10,7 @@ import type { FieldError } from './field-error.js';
 import { gdpRules } from './gdp.js';
 import { gslbConfigRules } from './gslbconfig.js';
 import { gslbHostRuleRules } from './gslbhostrule.js';
+import { compare } from './patch.js';
 import { validateSchema } from './schema.js';
 import { nameOf, namespaceOf, othersInNamespace } from './shared.js';
 import type { KindContext, KindRules, RuleContext } from './types.js';
@@ -138,7 +139,8 @@ function sortByDocumentOrder(errors: FieldError[], input: unknown): void {
 
 /** RFC 6902 operations turning `original` into `defaulted` (empty when nothing changed). */
 export function patchFor(original: unknown, defaulted: unknown): PatchOperation[] {
-  return fastJsonPatch.compare(original as object, defaulted as object);
+  // fast-json-patch's compare() semantics, without its recursion (deeply nested bodies).
+  return compare(original, defaulted);
 }
 
 /** Distinct rule ids of a result, for metrics and logs. */
