@@ -200,6 +200,24 @@ describe('reliability: properties of the rules and defaults (fast-check)', funct
     );
   });
 
+  it('patchFor() gives exactly the operations of fast-json-patch compare() (without its recursion)', () => {
+    fc.assert(
+      fc.property(scenarioArb, ({ kind, input, oldObject }) => {
+        const pairs: Array<[unknown, unknown]> = [
+          [input, defaults(kind, input, { newUuid: fixedUuid })],
+          [oldObject ?? {}, input],
+          [input, oldObject ?? []],
+        ];
+        for (const [a, b] of pairs) {
+          if (a === null || typeof a !== 'object' || b === null || typeof b !== 'object') continue;
+          // Compared as sent (JSON): fast-json-patch clones values through JSON, turning -0 into 0.
+          assert.equal(JSON.stringify(patchFor(a, b)), JSON.stringify(fastJsonPatch.compare(a, b)));
+        }
+      }),
+      params,
+    );
+  });
+
   it('a valid object stays valid once defaulted (mutations of valid objects, with defaulted fields removed)', () => {
     // Removing defaulted fields and perturbing others gives many valid inputs the defaulting must keep valid.
     const DEFAULTED: Record<KindName, string[][]> = {
@@ -269,7 +287,8 @@ describe('reliability: properties of the rules and defaults (fast-check)', funct
       for (const input of inputs) {
         const result = validate(kind, input, { view: staticView([BASES.GSLBConfig]) });
         checkDenial(result);
-        defaults(kind, input, { newUuid: fixedUuid });
+        const defaulted = defaults(kind, input, { newUuid: fixedUuid });
+        if (input !== null && typeof input === 'object') patchFor(input, defaulted);
       }
     }
   });
