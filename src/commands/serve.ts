@@ -14,6 +14,8 @@ import { addSecretCertOptions, createSecretCertificateManager, secretCertOptions
 import type { CertificateSource } from '../certs/source.js';
 import { loadOwnKubeConfig } from '../kube/kubeconfig.js';
 import { createLogger, type Logger } from '../log.js';
+import { createFederationComponent } from '../federation/component.js';
+import type { LeaseSource } from '../kube/lease.js';
 import { createReconcileWorker } from '../reconcile/index.js';
 
 /** One long-running part of the process. */
@@ -35,6 +37,12 @@ export interface ServeOptions {
   /** false: do not start the reconcile worker (--no-worker). */
   worker: boolean;
   memberKubeconfig?: string;
+  /** false: do not run the AMKOCluster federator (--no-federation). Default true. */
+  federation?: boolean;
+  /** PEM CA file for the Avi controller's certificate (--avi-ca-file, env AVI_CA_FILE). */
+  aviCaFile?: string;
+  /** Do not verify the Avi controller's certificate (--avi-insecure-skip-tls-verify). */
+  aviInsecureSkipTlsVerify?: boolean;
   logLevel?: LevelWithSilent;
   serviceName?: string;
   certPollMs?: number;
@@ -105,11 +113,28 @@ export async function startServe(opts: ServeOptions): Promise<RunningServer> {
     });
   }
 
-  // 4. Reconcile worker: leader-elected GSLB sync (idle until a GSLBConfig exists); --no-worker turns it off.
+  // 4. Reconcile worker: syncs to Avi only while it holds the Lease and the AMKOCluster role says so
+  //    (both live; idle until a GSLBConfig exists); --no-worker turns it off.
+  let lease: LeaseSource | undefined;
+  if (opts.aviInsecureSkipTlsVerify) log.warn('--avi-insecure-skip-tls-verify: the Avi controller certificate is not verified');
   if (opts.worker && kc) {
-    components.push(createReconcileWorker({ kubeConfig: kc, memberKubeconfigPath: opts.memberKubeconfig, log }));
+    const worker = createReconcileWorker({
+      kubeConfig: kc,
+      memberKubeconfigPath: opts.memberKubeconfig,
+      aviCaFile: opts.aviCaFile,
+      aviInsecureSkipTlsVerify: opts.aviInsecureSkipTlsVerify,
+      log,
+    });
+    components.push(worker);
+    lease = worker;
   } else if (opts.worker) {
     log.warn('no cluster connection: the reconcile worker is not started');
+  }
+
+  // 4b. Federator: runs next to the worker on the Lease holder only (two replicas never federate at once)
+  //     and copies objects only while the AMKOCluster role is leader. Off with --no-worker or --no-federation.
+  if (lease && kc && opts.federation !== false) {
+    components.push(createFederationComponent({ kubeConfig: kc, memberKubeConfig: opts.memberKubeconfig, lease, log }));
   }
 
   // 5. The HTTPS admission server, last to start and first to stop.
@@ -160,7 +185,11 @@ export function registerServe(program: Command): void {
     .option('--cert-dir <dir>', 'where a generated CA and certificate are kept when no certificate is given', 'certs/')
     .option('--kubeconfig <file>', "kubeconfig of the server's own cluster (default: in-cluster, if running in one)")
     .option('--no-worker', 'do not run the GSLB reconcile worker')
+    .option('--no-federation', 'do not run the AMKOCluster federator (it runs with the worker, on the Lease holder)')
     .addOption(new Option('--member-kubeconfig <file>', 'kubeconfig with one context per member cluster').env('GSLB_CONFIG'))
+    .addOption(new Option('--avi-ca-file <file>', "PEM CA(s) the Avi controller's certificate must chain to (default: system CAs)").env('AVI_CA_FILE'))
+    // Not commander's .env(): that turns a boolean flag on for any value, "false" included.
+    .option('--avi-insecure-skip-tls-verify', "do not verify the Avi controller's certificate (insecure; logged at warn; env AVI_INSECURE_SKIP_TLS_VERIFY=true)")
     .addOption(new Option('--service-name <name>', 'in-cluster Service name, for the generated certificate').env('SERVICE_NAME').default('amko-webhook'))
     .addOption(
       new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).env('LOG_LEVEL'),
@@ -183,6 +212,9 @@ export function registerServe(program: Command): void {
           kubeconfig: o.kubeconfig as string | undefined,
           worker: o.worker !== false,
           memberKubeconfig: o.memberKubeconfig as string | undefined,
+          federation: o.federation !== false,
+          aviCaFile: (o.aviCaFile as string | undefined) || undefined,
+          aviInsecureSkipTlsVerify: o.aviInsecureSkipTlsVerify === true || process.env.AVI_INSECURE_SKIP_TLS_VERIFY === 'true',
           serviceName: o.serviceName as string | undefined,
           certSecret: secretCertOptionsFrom(o),
           log,

@@ -37,6 +37,13 @@ export interface LeaderElectorOptions {
   now?: () => number;
 }
 
+/** Lease-holder observation, for parts that run only on the lease holder (the worker exposes it; the federator follows it). */
+export interface LeaseSource {
+  holdsLease(): boolean;
+  /** Registers a listener; returns an unsubscribe function. */
+  onLeaseChange(listener: (held: boolean) => void): () => void;
+}
+
 export function defaultIdentity(): string {
   return process.env.POD_NAME || `${os.hostname()}-${process.pid}`;
 }

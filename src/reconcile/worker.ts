@@ -10,8 +10,9 @@ import type { AviApi, GslbService, HealthMonitor } from '../avi/types.js';
 import { makeResilientInformer, describeError, type ResilientInformer } from '../kube/informer.js';
 import { kubeRequest } from '../kube/http.js';
 import { kubeConfigForContext } from '../kube/kubeconfig.js';
-import { LeaderElector, defaultIdentity } from '../kube/lease.js';
+import { LeaderElector, defaultIdentity, type LeaseSource } from '../kube/lease.js';
 import type { Logger } from '../log.js';
+import { watchRole, type RoleState, type RoleWatcher } from '../federation/role.js';
 import { MemberCluster, type MemberResource } from './cluster.js';
 import { buildDesiredGs, type DesiredInputs } from './desired/gslbservice.js';
 import { gsNameFromHmDescription, isOwnedHm, type HmTemplate } from './desired/healthmonitors.js';
@@ -63,7 +64,21 @@ export interface ReconcileWorkerOptions {
   retryDelayMs?: number;
   /** Naming step (default: local hostname = GslbService name). */
   naming?: NamingStep;
+  /**
+   * The AMKOCluster role of this instance (federation). The worker syncs only
+   * while `role.syncToAvi` is true AND it holds the Lease; both take effect
+   * live. Default: watched from the own cluster's namespace (watchRole); a
+   * given watcher is started and stopped by its owner. `false`: no role gating
+   * (always `syncToAvi`).
+   */
+  role?: RoleWatcher | false;
+  /** PEM file with the CA(s) of the Avi controller for the default Avi client (`--avi-ca-file`), read at each client build; default: env AVI_CA_FILE. */
+  aviCaFile?: string;
+  /** Skip TLS verification for the default Avi client (`--avi-insecure-skip-tls-verify`); default: env AVI_INSECURE_SKIP_TLS_VERIFY=true. */
+  aviInsecureSkipTlsVerify?: boolean;
 }
+
+const ALWAYS_SYNC: RoleState = { role: 'none', syncToAvi: true, federate: false, reason: 'role gating disabled' };
 
 type Kinded = KubernetesObject & { spec?: unknown; status?: Record<string, unknown> };
 
@@ -127,7 +142,7 @@ export function instrumentAvi(api: AviApi): AviApi {
   });
 }
 
-export class ReconcileWorker {
+export class ReconcileWorker implements LeaseSource {
   readonly name = 'reconcile-worker';
   readonly identity: string;
   private readonly o: ReconcileWorkerOptions;
@@ -137,8 +152,17 @@ export class ReconcileWorker {
   /** [custom-fqdn] AKO HostRule watches behind the default naming step (aliases, useCustomGlobalFqdn, HostRule TLS). */
   private readonly hostRuleNaming?: HostRuleNaming;
   private elector?: LeaderElector;
+  /** Syncing: lease held and the role says syncToAvi. */
   private active = false;
   private generation = 0;
+  private running = false;
+  private leaseHeld = false;
+  private readonly leaseListeners = new Set<(held: boolean) => void>();
+  private readonly roleWatcher?: RoleWatcher;
+  private readonly ownsRole: boolean;
+  private roleOff?: () => void;
+  /** The last start/stop of the sync; a start waits for a stop in progress. */
+  private transition: Promise<void> = Promise.resolve();
 
   // own-cluster informers
   private gcInf?: ResilientInformer<Kinded>;
@@ -175,6 +199,10 @@ export class ReconcileWorker {
   // actual Avi state (cache)
   private actualGs = new Map<string, GslbService>();
   private actualHms = new Map<string, Map<string, HealthMonitor>>();
+  /** Owned monitors by GslbService key (gsKey), so a key's diff need not scan every monitor of its tenant. */
+  private ownedHms = new Map<string, Map<string, HealthMonitor>>();
+  /** `<tenant>/<monitor name>` -> the key it is indexed under in ownedHms. */
+  private ownedHmKey = new Map<string, string>();
   private refNames = new Map<string, string>();
   private writeSeq = 0;
   private gsWrittenAt = new Map<string, number>();
@@ -202,6 +230,8 @@ export class ReconcileWorker {
         });
     this.naming = opts.naming ?? this.hostRuleNaming?.naming ?? identityNaming;
     this.identity = (opts.leaderElection && opts.leaderElection.identity) || defaultIdentity();
+    this.ownsRole = opts.role === undefined;
+    this.roleWatcher = opts.role === false ? undefined : (opts.role ?? watchRole(opts.kubeConfig, { namespace: this.ns, log: this.log }));
     this.queue = new WorkQueue({
       concurrency: 4,
       ...opts.queue,
@@ -222,10 +252,24 @@ export class ReconcileWorker {
   // ---------------------------------------------------------------- lifecycle
 
   async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
     this.metricsTimer = setInterval(() => this.updateMetrics(), 1000);
     this.metricsTimer.unref?.();
+    if (this.roleWatcher) {
+      this.roleOff = this.roleWatcher.onChange((next, prev) => {
+        if (next.syncToAvi !== prev.syncToAvi) this.log.info({ role: next.role, syncToAvi: next.syncToAvi, reason: next.reason }, 'role changed');
+        this.applyGate();
+      });
+      if (this.ownsRole) {
+        void this.roleWatcher.start().then(
+          () => this.applyGate(),
+          (err: unknown) => this.log.error({ err: describeError(err) }, 'role watch failed to start'),
+        );
+      }
+    }
     if (this.o.leaderElection === false) {
-      this.startLeading();
+      this.setLease(true);
       return;
     }
     const le = this.o.leaderElection ?? {};
@@ -238,16 +282,71 @@ export class ReconcileWorker {
       renewIntervalMs: le.renewIntervalMs,
       retryIntervalMs: le.retryIntervalMs,
       log: this.log,
-      onStartedLeading: () => this.startLeading(),
-      onStoppedLeading: () => void this.stopLeading(),
+      onStartedLeading: () => this.setLease(true),
+      onStoppedLeading: () => this.setLease(false),
     });
     this.elector.start();
   }
 
   async stop(): Promise<void> {
+    this.running = false;
     clearInterval(this.metricsTimer);
+    this.roleOff?.();
+    this.roleOff = undefined;
     if (this.elector) await this.elector.stop();
+    this.setLease(false);
+    if (this.ownsRole) await this.roleWatcher?.stop().catch(() => undefined);
+    await this.transition;
     await this.stopLeading();
+  }
+
+  /** Whether this replica holds the Lease (always true with `leaderElection: false` while started). */
+  holdsLease(): boolean {
+    return this.leaseHeld;
+  }
+
+  onLeaseChange(listener: (held: boolean) => void): () => void {
+    this.leaseListeners.add(listener);
+    return () => this.leaseListeners.delete(listener);
+  }
+
+  /** The role the sync is gated on. */
+  roleState(): RoleState {
+    return this.roleWatcher ? this.roleWatcher.current() : ALWAYS_SYNC;
+  }
+
+  /** Lease + role decide whether the sync runs; called on every change of either. */
+  private shouldSync(): boolean {
+    return this.running && this.leaseHeld && this.roleState().syncToAvi;
+  }
+
+  private setLease(held: boolean): void {
+    if (held === this.leaseHeld) return;
+    this.leaseHeld = held;
+    this.applyGate();
+    for (const l of [...this.leaseListeners]) {
+      try {
+        l(held);
+      } catch (err) {
+        this.log.error({ err }, 'lease listener failed');
+      }
+    }
+  }
+
+  /** Stops at once (writes are fenced by the generation); a start waits for a stop in progress, then re-checks. */
+  private applyGate(): void {
+    const want = this.shouldSync();
+    if (!want && this.active) {
+      this.log.info({ lease: this.leaseHeld, role: this.roleState().role }, 'sync stopped');
+      this.transition = this.stopLeading();
+    } else if (want && !this.active) {
+      void this.transition.then(() => {
+        if (this.shouldSync() && !this.active) {
+          this.log.info({ role: this.roleState().role }, 'sync started');
+          this.startLeading();
+        }
+      });
+    }
   }
 
   /** Ready = not leading (standby), or leading with a connected controller and a first resync done. */
@@ -256,6 +355,7 @@ export class ReconcileWorker {
     return !this.config || (this.aviOk && this.resynced);
   }
 
+  /** Syncing to Avi: this replica holds the Lease and the role says syncToAvi. */
   isLeader(): boolean {
     return this.active;
   }
@@ -326,6 +426,8 @@ export class ReconcileWorker {
     this.keyObjs.clear();
     this.actualGs.clear();
     this.actualHms.clear();
+    this.ownedHms.clear();
+    this.ownedHmKey.clear();
     this.refNames.clear();
     this.resynced = false;
     this.kubeconfigStamp = '';
@@ -458,7 +560,7 @@ export class ReconcileWorker {
       this.queue.stop();
       if (aviChanged) {
         await this.closeAvi();
-        const factory = this.o.aviFactory ?? defaultAviFactory(this.log);
+        const factory = this.o.aviFactory ?? defaultAviFactory(this.log, this.o);
         this.avi = instrumentAvi(await factory(conn));
       }
       try {
@@ -913,6 +1015,9 @@ export class ReconcileWorker {
       this.hmWrittenAt.clear();
       this.actualGs = nextGs;
       this.actualHms = nextHms;
+      this.ownedHms.clear();
+      this.ownedHmKey.clear();
+      for (const [t, m] of nextHms) for (const [n, hm] of m) this.indexHm(t, n, hm);
       this.resynced = true;
       M.resyncs.inc({ result: 'ok' });
       this.enqueueAll();
@@ -934,7 +1039,8 @@ export class ReconcileWorker {
     if (!cfg) return [];
     const { tenant, gsName } = parseGsKey(key);
     const desired = buildDesiredGs(tenant, gsName, this.membersOf(key), this.desiredInputs());
-    return diffKey(key, tenant, gsName, desired, { gs: this.actualGs.get(key), hms: this.actualHms.get(tenant) ?? new Map() }, {
+    const actual = { gs: this.actualGs.get(key), hms: this.actualHms.get(tenant) ?? new Map(), owned: [...(this.ownedHms.get(key)?.values() ?? [])] };
+    return diffKey(key, tenant, gsName, desired, actual, {
       createdBy: cfg.createdBy,
       refNames: this.refNames,
     });
@@ -955,7 +1061,27 @@ export class ReconcileWorker {
     }
   }
 
+  /** Keeps ownedHms in step with actualHms for one monitor (undefined = gone). */
+  private indexHm(tenant: string, name: string, hm: HealthMonitor | undefined): void {
+    const id = `${tenant}/${name}`;
+    const prev = this.ownedHmKey.get(id);
+    if (prev !== undefined) {
+      const m = this.ownedHms.get(prev);
+      m?.delete(name);
+      if (m && m.size === 0) this.ownedHms.delete(prev);
+      this.ownedHmKey.delete(id);
+    }
+    const gs = hm && this.config && isOwnedHm(hm, this.config.createdBy) ? gsNameFromHmDescription(hm.description) : undefined;
+    if (!hm || gs === undefined) return;
+    const key = gsKey(tenant, gs);
+    let m = this.ownedHms.get(key);
+    if (!m) this.ownedHms.set(key, (m = new Map()));
+    m.set(name, hm);
+    this.ownedHmKey.set(id, key);
+  }
+
   private setHm(tenant: string, hm: HealthMonitor | undefined, name: string): void {
+    this.indexHm(tenant, name, hm);
     let m = this.actualHms.get(tenant);
     if (!m) this.actualHms.set(tenant, (m = new Map()));
     if (hm) {
@@ -1058,6 +1184,8 @@ export class ReconcileWorker {
   snapshot() {
     return {
       leader: this.active,
+      lease: this.leaseHeld,
+      role: this.roleState().role,
       config: this.config ? { ...this.config } : undefined,
       clusters: [...this.clusters.values()].map((c) => ({ name: c.name, ready: c.isReady(), lastError: c.lastError })),
       keys: [...this.allKeys()].sort(),
@@ -1066,17 +1194,18 @@ export class ReconcileWorker {
   }
 }
 
-function defaultAviFactory(log: Logger): (c: AviConnection) => Promise<AviApi> {
+function defaultAviFactory(log: Logger, o: Pick<ReconcileWorkerOptions, 'aviCaFile' | 'aviInsecureSkipTlsVerify'>): (c: AviConnection) => Promise<AviApi> {
   return async (c) => {
     const { AviClient } = await import('../avi/client.js');
+    const caFile = o.aviCaFile ?? process.env.AVI_CA_FILE;
     return AviClient.create({
       controller: c.controller,
       username: c.username,
       password: c.password,
       version: c.version,
       tenant: c.tenant,
-      caPem: process.env.AVI_CA_FILE ? readFileSync(process.env.AVI_CA_FILE) : undefined,
-      insecureSkipTlsVerify: process.env.AVI_INSECURE_SKIP_TLS_VERIFY === 'true',
+      caPem: caFile ? readFileSync(caFile) : undefined,
+      insecureSkipTlsVerify: o.aviInsecureSkipTlsVerify ?? process.env.AVI_INSECURE_SKIP_TLS_VERIFY === 'true',
       log,
     });
   };

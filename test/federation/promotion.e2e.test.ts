@@ -1,15 +1,16 @@
-// Live promotion end to end: two AMKO instances (own clusters cluster1 and
-// cluster2), each with a Federator, a role watcher and a reconcile worker that
-// runs only while the role says syncToAvi (the wiring `amko serve` does), one
-// member cluster (cluster3) and the Avi simulator. Promoting cluster2 must adopt
-// the GslbService cluster1 created (same amko-uuid via the federated
+// Live promotion end to end, wired as `amko serve` wires it: per AMKO instance
+// (own clusters cluster1 and cluster2) a reconcile worker gated on the Lease and
+// on the AMKOCluster role (its default role watcher), and the federation
+// component that runs a Federator only on the Lease holder; one member cluster
+// (cluster3) and the Avi simulator. A follower makes no Avi call; a second
+// replica on cluster1 neither syncs nor federates; promoting cluster2 live must
+// adopt the GslbService cluster1 created (same amko-uuid via the federated
 // GSLBConfig), not recreate it.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { AviClient } from '../../src/avi/client.js';
 import { createLogger } from '../../src/log.js';
-import { Federator } from '../../src/federation/federator.js';
-import { watchRole, type RoleWatcher } from '../../src/federation/role.js';
+import { createFederationComponent, type FederationComponent } from '../../src/federation/component.js';
 import { createReconcileWorker, type ReconcileWorker } from '../../src/reconcile/index.js';
 import { sharedControlPlanes } from '../harness/shared.js';
 import type { ClusterHandle, ControlPlanes } from '../harness/control-plane.js';
@@ -32,43 +33,44 @@ describe('federation: live promotion adopts the GslbServices of the shared amko-
   let obj: Record<string, Objects>;
   let sim: AviSimulator;
   let reader: AviClient;
-  const instances: Array<{ federator: Federator; role: RoleWatcher; worker?: ReconcileWorker; chain: Promise<void> }> = [];
+  interface Instance {
+    worker: ReconcileWorker;
+    federation: FederationComponent;
+    /** Avi clients this instance built (a follower builds none). */
+    aviClients: number;
+  }
+  const instances: Instance[] = [];
 
-  /** One AMKO instance: federator + role watcher + a worker started/stopped by the role. */
-  async function startInstance(cluster: string) {
-    const inst = {
-      federator: new Federator({ kubeConfig: c[cluster]!.kubeConfig, memberKubeConfig: cp.kubeconfigPath, namespace: NS, log, debounceMs: 50, retryInitialMs: 300, retryMaxMs: 2000 }),
-      role: watchRole(c[cluster]!.kubeConfig, { namespace: NS, log }),
-      worker: undefined as ReconcileWorker | undefined,
-      chain: Promise.resolve(),
-    };
-    const apply = (sync: boolean) => {
-      inst.chain = inst.chain.then(async () => {
-        if (sync && !inst.worker) {
-          inst.worker = createReconcileWorker({
-            kubeConfig: c[cluster]!.kubeConfig,
-            namespace: NS,
-            memberKubeconfigPath: cp.kubeconfigPath,
-            log,
-            aviFactory: (conn) => AviClient.create({ ...conn, caPem: sim.caPem, log, timeoutMs: 1500 }),
-            leaderElection: false,
-            queue: { fastBaseDelayMs: 50, slowBaseDelayMs: 200, maxDelayMs: 1000 },
-            memberBackoff: { initialMs: 200, maxMs: 1000 },
-            retryDelayMs: 300,
-          });
-          await inst.worker.start();
-        } else if (!sync && inst.worker) {
-          const w = inst.worker;
-          inst.worker = undefined;
-          await w.stop();
-        }
-      });
-    };
-    inst.role.onChange((next) => apply(next.syncToAvi));
+  /** One AMKO replica: worker (Lease + role gating) + federation component, as in serve. */
+  async function startInstance(cluster: string, identity = cluster) {
+    const inst: Instance = { aviClients: 0 } as Instance;
+    inst.worker = createReconcileWorker({
+      kubeConfig: c[cluster]!.kubeConfig,
+      namespace: NS,
+      memberKubeconfigPath: cp.kubeconfigPath,
+      log,
+      aviFactory: (conn) => {
+        inst.aviClients++;
+        return AviClient.create({ ...conn, caPem: sim.caPem, log, timeoutMs: 1500 });
+      },
+      leaderElection: { identity, leaseName: `promo-${ID}`, leaseDurationMs: 3000, renewIntervalMs: 1000, retryIntervalMs: 300 },
+      queue: { fastBaseDelayMs: 50, slowBaseDelayMs: 200, maxDelayMs: 1000 },
+      memberBackoff: { initialMs: 200, maxMs: 1000 },
+      retryDelayMs: 300,
+    });
+    inst.federation = createFederationComponent({
+      kubeConfig: c[cluster]!.kubeConfig,
+      memberKubeConfig: cp.kubeconfigPath,
+      namespace: NS,
+      log,
+      debounceMs: 50,
+      retryInitialMs: 300,
+      retryMaxMs: 2000,
+      lease: inst.worker,
+    });
     instances.push(inst);
-    await inst.role.start();
-    await inst.federator.start();
-    await inst.chain;
+    await inst.worker.start();
+    await inst.federation.start();
     return inst;
   }
 
@@ -121,10 +123,8 @@ describe('federation: live promotion adopts the GslbServices of the shared amko-
   after(async function () {
     this.timeout(60_000);
     for (const i of instances) {
-      await i.chain;
-      await i.worker?.stop();
-      await i.federator.stop();
-      await i.role.stop();
+      await i.federation.stop();
+      await i.worker.stop();
     }
     for (const name of ['cluster1', 'cluster2']) {
       for (const kind of ['GSLBConfig', 'GlobalDeploymentPolicy', 'AMKOCluster'] as const) await obj?.[name]?.deleteAll(kind);
@@ -134,42 +134,52 @@ describe('federation: live promotion adopts the GslbServices of the shared amko-
     await sim?.close();
   });
 
-  it('only the leader syncs; after a live promotion the new leader adopts the GslbService without recreating it', async function () {
+  it('only the lease-holding leader syncs and federates; after a live promotion the new leader adopts the GslbService without recreating it', async function () {
     const a = await startInstance('cluster1');
     const b = await startInstance('cluster2');
-    assert.ok(a.worker, 'leader runs a worker');
-    assert.equal(b.worker, undefined, 'follower runs no worker');
+    await waitFor('cluster1 syncs', () => a.worker.isLeader());
+    await waitFor('cluster1 federates', () => a.federation.federator() !== undefined);
+    // A second replica of the leader instance: no Lease, so no sync and no federation.
+    const a2 = await startInstance('cluster1', 'cluster1-replica2');
     // The follower got the federated GSLBConfig with the shared uuid.
     await waitFor('GSLBConfig copy on cluster2', async () => (await obj.cluster2!.get('GSLBConfig', 'gc-1'))?.metadata.annotations?.['amko.vmware.com/amko-uuid'] === UUID);
     const gs = await waitFor('GslbService created by the leader', async () =>
       (await reader.listGslbServices(CB, '*')).find((g) => g.name === 'promo.example.com'),
     );
-    await a.worker!.idle();
+    await a.worker.idle();
+    assert.equal(b.worker.holdsLease(), true, 'cluster2 holds its own cluster\'s Lease');
+    assert.equal(b.worker.roleState().role, 'follower');
+    assert.equal(b.worker.isLeader(), false, 'a follower does not sync');
+    assert.equal(b.aviClients, 0, 'a follower makes no Avi call');
+    assert.equal(b.worker.snapshot().config, undefined);
+    assert.equal(a2.worker.holdsLease(), false);
+    assert.equal(a2.worker.isLeader(), false, 'the replica without the Lease does not sync');
+    assert.equal(a2.federation.federator(), undefined, 'the replica without the Lease does not federate');
+    assert.equal(a2.aviClients, 0);
     sim.requestLog.clear();
 
-    // Switch-over: demote cluster1, promote cluster2.
+    // Switch-over: demote cluster1, promote cluster2 (live, no restart).
     await obj.cluster1!.mutate('AMKOCluster', 'fed', (o) => {
       o.spec.isLeader = false;
     });
+    await waitFor('cluster1 stops syncing', () => !a.worker.isLeader());
     await obj.cluster2!.mutate('AMKOCluster', 'fed', (o) => {
       o.spec.isLeader = true;
     });
-    await waitFor('roles switched', async () => {
-      await a.chain;
-      await b.chain;
-      return a.worker === undefined && b.worker !== undefined;
-    });
+    await waitFor('cluster2 syncs', () => b.worker.isLeader());
     await waitFor('new leader synced', async () => {
-      await b.worker!.idle();
-      const snap = b.worker!.snapshot();
+      await b.worker.idle();
+      const snap = b.worker.snapshot();
       return snap.config?.createdBy === CB && snap.actualGs.includes('admin/promo.example.com') && snap.clusters.every((x) => x.ready);
     });
-    await b.worker!.idle();
+    await b.worker.idle();
+    assert.equal(b.aviClients, 1);
     const after = (await reader.listGslbServices(CB, '*')).filter((g) => g.name === 'promo.example.com');
     assert.equal(after.length, 1);
     assert.equal(after[0]!.uuid, gs.uuid, 'same GslbService (adopted)');
     const writes = sim.requestLog.entries.filter((e) => e.method !== 'GET' && !['/login', '/logout'].includes(e.path));
     assert.deepEqual(writes.map((e) => `${e.method} ${e.path}`), [], 'no GslbService or monitor recreated');
+    assert.equal(a2.aviClients, 0, 'the standby replica of the demoted instance still made no Avi call');
 
     // The new leader also federates (back to the demoted cluster1).
     await waitFor('new leader federates', async () => {
