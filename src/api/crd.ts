@@ -5,6 +5,7 @@ import YAML from 'yaml';
 import { GROUP } from './common.js';
 import { KINDS, KIND_NAMES, type KindName } from './kinds.js';
 import { CRD_OVERLAY, type KindOverlay } from './cel.js';
+import { ConditionType } from '../federation/conditions.js';
 
 /** The subset of apiextensions.k8s.io/v1 JSONSchemaProps we emit. */
 export interface JSONSchemaProps {
@@ -81,7 +82,7 @@ export const PRINTER_COLUMNS: Record<KindName, PrinterColumn[]> = {
   AMKOCluster: [
     { name: 'Context', type: 'string', jsonPath: '.spec.clusterContext' },
     { name: 'Leader', type: 'boolean', jsonPath: '.spec.isLeader' },
-    { name: 'Federation', type: 'string', jsonPath: ".status.conditions[?(@.type=='GSLBConfig Federation')].status" },
+    { name: 'Federation', type: 'string', jsonPath: `.status.conditions[?(@.type=='${ConditionType.GSLBConfigFederated}')].status`, description: 'GSLBConfigFederated condition' },
     AGE,
   ],
 };

@@ -216,10 +216,16 @@ describe('Helm chart charts/amko (real helm)', function () {
     }
     const cr = find(objs, 'ClusterRole');
     assert.equal(cr.rules.some((r: Obj) => r.resources.includes('secrets') || r.resources.includes('leases')), false);
+    // Everything in the own cluster's avi-system (CRs, status, events) is in the namespaced Role.
+    assert.equal(cr.rules.some((r: Obj) => r.apiGroups.includes('amko.vmware.com') || r.resources.includes('events')), false);
     for (const r of cr.rules.filter((x: Obj) => x.apiGroups.includes('admissionregistration.k8s.io'))) {
-      assert.deepEqual(r.verbs, ['get', 'update', 'patch']);
+      assert.deepEqual(r.verbs, ['get', 'update']);
       assert.equal(r.resourceNames.length, 1);
     }
+    for (const r of cr.rules.filter((x: Obj) => !x.apiGroups.includes('admissionregistration.k8s.io'))) {
+      assert.deepEqual(r.verbs, ['get', 'list', 'watch'], `read-only cluster-wide: ${JSON.stringify(r)}`);
+    }
+    assert.ok(cr.rules.some((r: Obj) => r.apiGroups.includes('ako.vmware.com') && r.resources.includes('hostrules')));
     const role = find(objs, 'Role');
     assert.equal(role.metadata.namespace, 'avi-system');
     assert.deepEqual(
@@ -230,8 +236,32 @@ describe('Helm chart charts/amko (real helm)', function () {
         [['update', 'patch'], ['amko-webhook-tls']],
       ],
     );
-    const amko = cr.rules.find((r: Obj) => r.apiGroups.includes('amko.vmware.com') && r.resources.includes('gslbconfigs'));
-    assert.deepEqual(amko.verbs, ['get', 'list', 'watch', 'update', 'patch']);
+    const rule = (group: string, resource: string) => role.rules.filter((r: Obj) => r.apiGroups.includes(group) && r.resources.includes(resource));
+    assert.deepEqual(rule('amko.vmware.com', 'gslbconfigs').map((r: Obj) => r.verbs), [['get', 'list', 'watch', 'patch']]);
+    for (const res of ['globaldeploymentpolicies', 'gslbhostrules', 'amkoclusters']) {
+      assert.deepEqual(rule('amko.vmware.com', res).map((r: Obj) => r.verbs), [['get', 'list', 'watch']], res);
+    }
+    for (const res of ['gslbconfigs/status', 'globaldeploymentpolicies/status', 'gslbhostrules/status', 'amkoclusters/status']) {
+      assert.deepEqual(rule('amko.vmware.com', res).map((r: Obj) => r.verbs), [['patch']], res);
+    }
+    assert.deepEqual(rule('', 'events').map((r: Obj) => r.verbs), [['create', 'patch']]);
+    assert.deepEqual(
+      rule('coordination.k8s.io', 'leases').map((r: Obj) => [r.verbs, r.resourceNames ?? []]),
+      [
+        [['get', 'update'], ['amko-reconcile-worker']],
+        [['create'], []],
+      ],
+    );
+  });
+
+  it('passes the Avi controller CA as --avi-ca-file when configs.controllerCA is set', async () => {
+    const args = (o: Obj[]) => find(o, 'Deployment').spec.template.spec.containers[0].args as string[];
+    assert.equal(args(await template()).some((a) => a.startsWith('--avi-ca-file')), false);
+    const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+    const objs = await template(['--set-string', `configs.controllerCA=${pem}`]);
+    assert.ok(args(objs).includes('--avi-ca-file=/etc/amko/avi-ca/ca.crt'));
+    const c = find(objs, 'Deployment').spec.template.spec.containers[0];
+    assert.ok((c.volumeMounts as Obj[]).some((m) => m.mountPath === '/etc/amko/avi-ca'));
   });
 
   it('full values: GSLBConfig, GDP, AMKOCluster and Secrets rendered from values', async () => {

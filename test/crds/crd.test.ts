@@ -8,6 +8,7 @@ import YAML from 'yaml';
 import { KINDS, KIND_NAMES } from '../../src/api/kinds.js';
 import { buildCrd, crdFileName, crdYaml, crdsYaml, openApiSchema, type JSONSchemaProps } from '../../src/api/crd.js';
 import { CRD_OVERLAY } from '../../src/api/cel.js';
+import { CONDITION_TYPES } from '../../src/federation/conditions.js';
 import { DEFAULTS, defaults } from '../../src/rules/defaults.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -84,10 +85,19 @@ describe('CRDs generated from src/api', () => {
       AMKOCluster: [
         'Context=.spec.clusterContext',
         'Leader=.spec.isLeader',
-        "Federation=.status.conditions[?(@.type=='GSLBConfig Federation')].status",
+        "Federation=.status.conditions[?(@.type=='GSLBConfigFederated')].status",
         'Age=.metadata.creationTimestamp',
       ],
     });
+  });
+
+  it('printer columns on conditions name condition types the federator writes', () => {
+    for (const kind of KIND_NAMES) {
+      for (const c of buildCrd(kind).spec.versions[0]!.additionalPrinterColumns) {
+        const m = /conditions\[\?\(@\.type=='([^']*)'\)\]/.exec(c.jsonPath);
+        if (m) assert.ok(CONDITION_TYPES.includes(m[1] as (typeof CONDITION_TYPES)[number]), `${kind} column ${c.name}: unknown condition type ${m[1]}`);
+      }
+    }
   });
 
   it('is structural: every node typed, no additionalProperties:false/true, metadata type-only', () => {
