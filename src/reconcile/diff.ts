@@ -181,6 +181,12 @@ export interface ActualKeyState {
   gs?: GslbService;
   /** Every federated health monitor of the key's tenant, by name. */
   hms: ReadonlyMap<string, HealthMonitor>;
+  /**
+   * This instance's monitors of the key (ownedHmsOf), when the caller keeps
+   * them indexed; otherwise `hms` is scanned, which is O(monitors of the
+   * tenant) per key.
+   */
+  owned?: ReadonlyArray<HealthMonitor>;
 }
 
 /** Owned monitors that belong to `gsName` (by description). */
@@ -219,7 +225,8 @@ export function diffKey(
   } else if (!desired && actual.gs) {
     ops.push({ op: 'delete-gs', key, tenant, name: gsName, uuid: actual.gs.uuid ?? '' });
   }
-  for (const hm of ownedHmsOf(gsName, actual.hms, ctx.createdBy).sort((a, b) => a.name.localeCompare(b.name))) {
+  const owned = actual.owned ? [...actual.owned] : ownedHmsOf(gsName, actual.hms, ctx.createdBy);
+  for (const hm of owned.sort((a, b) => a.name.localeCompare(b.name))) {
     if (!wanted.has(hm.name)) ops.push({ op: 'delete-hm', key, tenant, name: hm.name, uuid: hm.uuid ?? '' });
   }
   return ops;
