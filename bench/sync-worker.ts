@@ -33,6 +33,7 @@ const worker = createReconcileWorker({
   log,
   aviFactory: (c) => AviClient.create({ ...c, caPem, log, maxSockets: Math.max(8, cfg.concurrency) }),
   leaderElection: false,
+  role: false,
   queue: { concurrency: cfg.concurrency, ratePerSecond: cfg.queueRate, burst: cfg.queueRate },
 });
 const cpu0 = process.cpuUsage();

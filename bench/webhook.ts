@@ -108,7 +108,7 @@ const SCENARIOS: Scenario[] = [
 ];
 
 interface Server {
-  name: 'baseline' | 'amko';
+  name: 'baseline' | 'amko' | 'reference';
   child: ChildProcess;
   pid: number;
   url: string;
@@ -230,11 +230,11 @@ async function main(): Promise<void> {
   try {
     const certs = await ensureLocalCertificates({ certDir });
     log('compiling the servers (tsc -> .cache/bench-build)');
-    const [amkoJs, baselineJs] = compileEntries(['bench/webhook-server.ts', 'bench/baseline-server.ts']);
-    const compiled = { amko: amkoJs!, baseline: baselineJs! };
+    const [amkoJs, baselineJs, referenceJs] = compileEntries(['bench/webhook-server.ts', 'bench/baseline-server.ts', 'bench/rules-server.ts']);
+    const compiled = { amko: amkoJs!, baseline: baselineJs!, reference: referenceJs! };
     process.env.BENCH_FIXTURES = path.join(BENCH_DIR, 'fixtures');
     const start = async (name: Server['name']): Promise<Server> => {
-      const script = name === 'amko' ? compiled.amko : compiled.baseline;
+      const script = compiled[name];
       const nodeArgs = PROFILE && name === 'amko' ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [];
       if (nodeArgs.length) {
         rmSync(profDir, { recursive: true, force: true });
@@ -246,13 +246,16 @@ async function main(): Promise<void> {
     };
     const baseline = await start('baseline');
     const amko = await start('amko');
-    log(`baseline pid ${baseline.pid} at ${baseline.url}; amko pid ${amko.pid} at ${amko.url}`);
+    const reference = await start('reference');
+    log(`baseline pid ${baseline.pid} at ${baseline.url}; amko pid ${amko.pid} at ${amko.url}; reference pid ${reference.pid}`);
     await checkAnswers(amko, certs.ca);
+    await checkAnswers(reference, certs.ca);
 
     // Warm-up (JIT, TLS session setup) for both servers.
     log('warm-up');
     await load(baseline, [req('/validate', GDP)], { duration: 3, connections: CONNECTIONS });
     await load(amko, SCENARIOS[2]!.requests, { duration: 3, connections: CONNECTIONS });
+    await load(reference, SCENARIOS[2]!.requests, { duration: 3, connections: CONNECTIONS });
 
     const results: Record<string, { saturation?: SaturationRun; fixedRate?: RateRun }> = {};
     const runBaseline = async (tag: string) => {
@@ -273,6 +276,12 @@ async function main(): Promise<void> {
       const fr = await fixedRate(amko, s.requests);
       log(`  p50 ${fr.latencyMs.p50} ms, p99 ${fr.latencyMs.p99} ms, p99.9 ${fr.latencyMs.p99_9} ms`);
       results[s.name] = { saturation: sat, fixedRate: fr };
+    }
+    const referenceRuns: Record<string, SaturationRun> = {};
+    for (const s of SCENARIOS) {
+      log(`reference (rules on bare node:https) ${s.name} saturation`);
+      referenceRuns[s.name] = await saturate(reference, s.requests);
+      log(`  ${referenceRuns[s.name]!.rps} req/s`);
     }
     results['baseline-after'] = await runBaseline('after');
 
@@ -303,6 +312,7 @@ async function main(): Promise<void> {
         description: s.description,
         ...r,
         ratioToBaseline: ratio,
+        reference: { ...referenceRuns[s.name]!, ratioToBaseline: round(referenceRuns[s.name]!.rps / baselineRps, 3) },
         cpuRatioToBaseline: round(r.saturation!.cpuMsPerRequest / baselineCpu, 2),
         targets: {
           throughputRatio: { target: `>= ${TARGET_RATIO}`, measured: ratio, met: ratio >= TARGET_RATIO },
@@ -353,6 +363,10 @@ function renderMarkdown(out: any): string {
       (s: any) =>
         `| amko ${s.name} | ${fmt(s.saturation.rps, 0)} | **${fmt(s.ratioToBaseline, 2)}** ${s.targets.throughputRatio.met ? '✅' : '❌'} | ${lat(s.fixedRate)} | ${s.targets.p99AtRate.met ? '✅' : '❌'} | ${fmt(s.saturation.cpuMsPerRequest, 3)} (${fmt(s.cpuRatioToBaseline, 2)}×) |`,
     ),
+    ...out.scenarios.map(
+      (s: any) =>
+        `| reference: same rules on bare node:https, ${s.name} | ${fmt(s.reference.rps, 0)} | ${fmt(s.reference.ratioToBaseline, 2)} | — | — | ${fmt(s.reference.cpuMsPerRequest, 3)} |`,
+    ),
   ];
   const m = out.machine;
   return [
@@ -366,6 +380,8 @@ function renderMarkdown(out: any): string {
     '',
     `Peak RSS (VmHWM): baseline ${out.peakRssMiB.baseline} MiB, amko ${out.peakRssMiB.amko} MiB.`,
     '',
+    'The reference rows are not a product path: bench/rules-server.ts does the same admission work (decode, rules with the same view, defaults + JSONPatch, Status bodies, metrics, decision log line) directly on node:https without express, to show what the framework costs.',
+    '',
     'Scenarios:',
     ...out.scenarios.map((s: any) => `- \`${s.name}\`: ${s.description}`),
     ...(out.profile
@@ -376,6 +392,12 @@ function renderMarkdown(out: any): string {
           '| Module | Self ms | % of busy |',
           '|---|---:|---:|',
           ...out.profile.byModule.slice(0, 10).map((x: any) => `| ${x.module} | ${fmt(x.selfMs, 0)} | ${fmt(x.pct, 1)} |`),
+          '',
+          'By category:',
+          '',
+          '| Category | Self ms | % of busy |',
+          '|---|---:|---:|',
+          ...out.profile.byCategory.map((x: any) => `| ${x.category} | ${fmt(x.selfMs, 0)} | ${fmt(x.pct, 1)} |`),
         ]
       : []),
   ].join('\n');
