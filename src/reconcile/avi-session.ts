@@ -1,0 +1,94 @@
+// The Avi client lifecycle of the worker: the connection settings taken from
+// the GSLBConfig, the default client factory (TLS options from serve flags or
+// env), call metrics, and the GSLB leadership check done before any write.
+import { readFileSync } from 'node:fs';
+import type { AviApi } from '../avi/types.js';
+import type { Logger } from '../log.js';
+import { workerMetrics as M } from './metrics.js';
+
+export interface AviConnection {
+  controller: string;
+  username: string;
+  password: string;
+  version?: string;
+  tenant: string;
+}
+
+export interface AviTlsOptions {
+  /** PEM file with the controller's CA(s), read at each client build; default env AVI_CA_FILE. */
+  aviCaFile?: string;
+  /** Default env AVI_INSECURE_SKIP_TLS_VERIFY=true. */
+  aviInsecureSkipTlsVerify?: boolean;
+}
+
+export type AviFactory = (c: AviConnection) => AviApi | Promise<AviApi>;
+
+/** Wraps an AviApi so that every call is counted by verb and result. */
+export function instrumentAvi(api: AviApi): AviApi {
+  return new Proxy(api, {
+    get(target, prop, receiver) {
+      const v = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof v !== 'function' || prop === 'close') return typeof v === 'function' ? v.bind(target) : v;
+      return async (...args: unknown[]) => {
+        try {
+          const r = await (v as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+          M.aviCalls.inc({ verb: String(prop), result: 'ok' });
+          return r;
+        } catch (err) {
+          M.aviCalls.inc({ verb: String(prop), result: (err as { errorClass?: string }).errorClass ?? 'error' });
+          throw err;
+        }
+      };
+    },
+  });
+}
+
+/** The real Avi client (src/avi), loaded lazily. */
+export function defaultAviFactory(log: Logger, o: AviTlsOptions): (c: AviConnection) => Promise<AviApi> {
+  return async (c) => {
+    const { AviClient } = await import('../avi/client.js');
+    const caFile = o.aviCaFile ?? process.env.AVI_CA_FILE;
+    return AviClient.create({
+      controller: c.controller,
+      username: c.username,
+      password: c.password,
+      version: c.version,
+      tenant: c.tenant,
+      caPem: caFile ? readFileSync(caFile) : undefined,
+      insecureSkipTlsVerify: o.aviInsecureSkipTlsVerify ?? process.env.AVI_INSECURE_SKIP_TLS_VERIFY === 'true',
+      log,
+    });
+  };
+}
+
+/** True when the controller is the GSLB leader site (its cluster uuid is the GSLB leader's). Throws on transport errors. */
+export async function isGslbLeader(avi: AviApi): Promise<boolean> {
+  const [clusterUuid, gslb] = await Promise.all([avi.getClusterUuid(), avi.getGslb()]);
+  return !!gslb && gslb.leader_cluster_uuid === clusterUuid;
+}
+
+/** Holds the current client; rebuilt when the connection settings change. */
+export class AviSession {
+  private api?: AviApi;
+  /** Connected and the GSLB leader at the last check. */
+  ok = false;
+
+  constructor(private readonly factory: AviFactory) {}
+
+  get client(): AviApi | undefined {
+    return this.api;
+  }
+
+  async rebuild(conn: AviConnection): Promise<AviApi> {
+    await this.close();
+    this.api = instrumentAvi(await this.factory(conn));
+    return this.api;
+  }
+
+  async close(): Promise<void> {
+    const a = this.api;
+    this.api = undefined;
+    this.ok = false;
+    await a?.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,176 @@
+// The member clusters of the GSLBConfig in force: one MemberCluster (informers
+// with backoff) per context, and the derivation of their objects into member
+// records (selection by the GDP, naming, tenant) kept in a MemberIndex.
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import type { GDPSpec } from '../api/index.js';
+import type { Logger } from '../log.js';
+import { MemberCluster, type MemberResource } from './cluster.js';
+import type { HostRuleNaming } from './custom-fqdn/index.js';
+import { deriveIngress, deriveRoute, deriveService, type DeriveContext, type Route } from './members/derive.js';
+import { selectionFromGdp } from './members/selection.js';
+import type { MemberRecord, NamedMember, NamingStep } from './members/types.js';
+import type { MemberIndex } from './member-index.js';
+import { workerMetrics as M } from './metrics.js';
+
+export interface MemberClustersOptions {
+  log: Logger;
+  index: MemberIndex;
+  naming: NamingStep;
+  /** [custom-fqdn] HostRule watches follow the member clusters. */
+  hostRuleNaming?: HostRuleNaming;
+  backoff?: { initialMs?: number; maxMs?: number };
+  /** The worker's term; events of an older term are dropped. */
+  generation(): number;
+  /** What derivation depends on; undefined while no GSLBConfig is in force (events are ignored). */
+  inputs(): { gdp?: GDPSpec; tenant: string } | undefined;
+}
+
+export class MemberClusters {
+  private readonly clusters = new Map<string, MemberCluster>();
+
+  constructor(private readonly o: MemberClustersOptions) {}
+
+  has(name: string): boolean {
+    return this.clusters.has(name);
+  }
+
+  names(): string[] {
+    return [...this.clusters.keys()];
+  }
+
+  list(): MemberCluster[] {
+    return [...this.clusters.values()];
+  }
+
+  /** Resolves once every cluster made its first attempt (synced or failed). */
+  async attempted(): Promise<void> {
+    await Promise.all(this.list().map((c) => c.attempted()));
+  }
+
+  start(name: string, kc: KubeConfig): void {
+    const gen = this.o.generation();
+    const current = (mc: MemberCluster) => gen === this.o.generation() && this.clusters.get(name) === mc;
+    const mc: MemberCluster = new MemberCluster({
+      name,
+      kubeConfig: kc,
+      log: this.o.log,
+      initialBackoffMs: this.o.backoff?.initialMs,
+      maxBackoffMs: this.o.backoff?.maxMs,
+      onEvent: (resource, event, obj) => {
+        if (current(mc)) this.onEvent(mc, resource, event, obj);
+      },
+      onReady: () => {
+        if (current(mc)) this.rederive(mc);
+      },
+    });
+    this.clusters.set(name, mc);
+    this.o.hostRuleNaming?.addCluster(name, kc); // [custom-fqdn]
+    mc.start();
+  }
+
+  async stop(names: string[] = this.names()): Promise<void> {
+    await Promise.all(
+      names.map(async (n) => {
+        const c = this.clusters.get(n);
+        this.clusters.delete(n);
+        M.clusterUp.remove({ cluster: n });
+        M.members.remove({ cluster: n });
+        await this.o.hostRuleNaming?.removeCluster(n); // [custom-fqdn]
+        await c?.stop();
+      }),
+    );
+  }
+
+  private deriveCtx(mc: MemberCluster): DeriveContext | undefined {
+    const inputs = this.o.inputs();
+    if (!inputs) return undefined;
+    return {
+      cluster: mc.name,
+      selection: selectionFromGdp(inputs.gdp),
+      defaultTenant: inputs.tenant,
+      defaultDomain: inputs.gdp?.defaultDomain,
+      namespace: (n) => mc.namespace(n),
+    };
+  }
+
+  private deriveObject(resource: MemberResource, obj: KubernetesObject, ctx: DeriveContext): MemberRecord[] {
+    switch (resource) {
+      case 'ingresses':
+        return deriveIngress(obj, ctx).members;
+      case 'services':
+        return deriveService(obj, ctx).members;
+      case 'routes':
+        return deriveRoute(obj as Route, ctx).members;
+      default:
+        return [];
+    }
+  }
+
+  private objId(cluster: string, resource: MemberResource, obj: KubernetesObject): string {
+    return `${cluster}/${resource}/${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}`;
+  }
+
+  private applyNaming(members: MemberRecord[]): NamedMember[] {
+    const out: NamedMember[] = [];
+    for (const m of members) {
+      const n = this.o.naming(m);
+      if (n) out.push({ ...m, ...(n.tls !== undefined ? { tls: n.tls } : {}), gsName: n.gsName, aliases: n.aliases }); // [custom-fqdn] tls
+    }
+    return out;
+  }
+
+  private onEvent(mc: MemberCluster, resource: MemberResource, event: 'add' | 'update' | 'delete', obj: KubernetesObject): void {
+    const ctx = this.deriveCtx(mc);
+    if (!ctx) return;
+    if (resource === 'namespaces') {
+      this.rederive(mc, obj.metadata?.name ?? '');
+      return;
+    }
+    const id = this.objId(mc.name, resource, obj);
+    this.o.index.set(id, event === 'delete' ? [] : this.applyNaming(this.deriveObject(resource, obj, ctx)));
+  }
+
+  /** Re-derives every object of a cluster (or of one namespace in it). */
+  rederive(mc: MemberCluster, namespace?: string): void {
+    const ctx = this.deriveCtx(mc);
+    if (!ctx) return;
+    const seen = new Set<string>();
+    const each = (resource: MemberResource, objs: KubernetesObject[]) => {
+      for (const o of objs) {
+        if (namespace !== undefined && o.metadata?.namespace !== namespace) continue;
+        const id = this.objId(mc.name, resource, o);
+        seen.add(id);
+        this.o.index.set(id, this.applyNaming(this.deriveObject(resource, o, ctx)));
+      }
+    };
+    each('ingresses', mc.ingresses());
+    each('services', mc.services());
+    each('routes', mc.routes() as KubernetesObject[]);
+    // Objects we had members for but that are no longer in the cache.
+    for (const id of this.o.index.objectIds(mc.name)) {
+      if (seen.has(id)) continue;
+      if (namespace !== undefined && id.split('/')[2] !== namespace) continue;
+      this.o.index.set(id, []);
+    }
+  }
+
+  rederiveAll(): void {
+    for (const mc of this.clusters.values()) this.rederive(mc);
+  }
+
+  updateMetrics(now: number): void {
+    const perCluster = this.o.index.countsByCluster();
+    for (const [name, mc] of this.clusters) {
+      M.members.set({ cluster: name }, perCluster.get(name) ?? 0);
+      M.clusterUp.set({ cluster: name }, mc.isReady() ? 1 : 0);
+      for (const s of mc.informerStats()) {
+        M.informerAge.set({ cluster: name, resource: s.resource }, s.lastEventAt ? (now - s.lastEventAt) / 1000 : 0);
+        M.informerRestarts.set({ cluster: name, resource: s.resource }, s.restarts);
+      }
+    }
+  }
+
+  snapshot() {
+    return this.list().map((c) => ({ name: c.name, ready: c.isReady(), lastError: c.lastError }));
+  }
+}

@@ -1,0 +1,71 @@
+// Which member records each member-cluster object contributes, and which
+// objects contribute to each GslbService key. Replacing an object's members
+// reports every key whose member set changed.
+import { gsKey, type NamedMember } from './members/types.js';
+import { hash } from './util.js';
+
+export class MemberIndex {
+  /** `<cluster>/<resource>/<namespace>/<name>` -> its members. */
+  private objMembers = new Map<string, NamedMember[]>();
+  /** key -> ids of the objects with members for it. */
+  private keyObjs = new Map<string, Set<string>>();
+
+  constructor(private readonly onKeyChanged: (key: string) => void) {}
+
+  clear(): void {
+    this.objMembers.clear();
+    this.keyObjs.clear();
+  }
+
+  /** Replaces an object's members; reports the keys whose member set changed. */
+  set(objId: string, members: NamedMember[], report = true): void {
+    const old = this.objMembers.get(objId) ?? [];
+    if (hash(old) === hash(members)) return;
+    const keys = new Set([...old, ...members].map((m) => gsKey(m.tenant, m.gsName)));
+    for (const m of old) {
+      const k = gsKey(m.tenant, m.gsName);
+      const s = this.keyObjs.get(k);
+      s?.delete(objId);
+      if (s && s.size === 0) this.keyObjs.delete(k);
+    }
+    if (members.length > 0) this.objMembers.set(objId, members);
+    else this.objMembers.delete(objId);
+    for (const m of members) {
+      const k = gsKey(m.tenant, m.gsName);
+      let s = this.keyObjs.get(k);
+      if (!s) this.keyObjs.set(k, (s = new Set()));
+      s.add(objId);
+    }
+    if (report) for (const k of keys) this.onKeyChanged(k);
+  }
+
+  /** Ids of the objects with members, optionally only those of one cluster (prefix `<cluster>/`). */
+  objectIds(cluster?: string): string[] {
+    const ids = [...this.objMembers.keys()];
+    return cluster === undefined ? ids : ids.filter((id) => id.startsWith(`${cluster}/`));
+  }
+
+  /** A cluster removed from the GSLBConfig: its members go away. */
+  dropCluster(cluster: string): void {
+    for (const id of this.objectIds(cluster)) this.set(id, []);
+  }
+
+  membersOf(key: string): NamedMember[] {
+    const out: NamedMember[] = [];
+    for (const id of this.keyObjs.get(key) ?? []) {
+      for (const m of this.objMembers.get(id) ?? []) if (gsKey(m.tenant, m.gsName) === key) out.push(m);
+    }
+    return out;
+  }
+
+  keys(): IterableIterator<string> {
+    return this.keyObjs.keys();
+  }
+
+  /** Member records per cluster (metrics). */
+  countsByCluster(): Map<string, number> {
+    const perCluster = new Map<string, number>();
+    for (const ms of this.objMembers.values()) for (const m of ms) perCluster.set(m.cluster, (perCluster.get(m.cluster) ?? 0) + 1);
+    return perCluster;
+  }
+}
