@@ -690,28 +690,25 @@ export class Federator {
     const name = amko.metadata?.name ?? '';
     const now = new Date();
     try {
-      await this.own.core.createNamespacedEvent({
-        namespace: this.ns,
-        body: {
-          metadata: { generateName: `${name}.`, namespace: this.ns },
-          involvedObject: {
-            apiVersion: apiVersionOf('AMKOCluster'),
-            kind: 'AMKOCluster',
-            name,
-            namespace: this.ns,
-            uid: amko.metadata?.uid,
-            resourceVersion: amko.metadata?.resourceVersion,
-          },
-          reason: c.reason,
-          message: `${c.type}=${c.status}: ${c.message ?? ''}`.slice(0, 1024),
-          type: c.status === 'True' ? 'Normal' : 'Warning',
-          source: { component: 'amko-federator' },
-          reportingComponent: 'amko-federator',
-          reportingInstance: process.env.POD_NAME ?? 'amko',
-          firstTimestamp: now,
-          lastTimestamp: now,
-          count: 1,
+      await this.own.createEvent(this.ns, {
+        metadata: { generateName: `${name}.`, namespace: this.ns },
+        involvedObject: {
+          apiVersion: apiVersionOf('AMKOCluster'),
+          kind: 'AMKOCluster',
+          name,
+          namespace: this.ns,
+          uid: amko.metadata?.uid,
+          resourceVersion: amko.metadata?.resourceVersion,
         },
+        reason: c.reason,
+        message: `${c.type}=${c.status}: ${c.message ?? ''}`.slice(0, 1024),
+        type: c.status === 'True' ? 'Normal' : 'Warning',
+        source: { component: 'amko-federator' },
+        reportingComponent: 'amko-federator',
+        reportingInstance: process.env.POD_NAME ?? 'amko',
+        firstTimestamp: now.toISOString(),
+        lastTimestamp: now.toISOString(),
+        count: 1,
       });
     } catch (err) {
       this.log?.debug({ err: errorText(err) }, 'cannot create event');

@@ -1,18 +1,11 @@
 // Thin typed access to the amko.vmware.com custom objects of one cluster, with
 // a per-call time limit (an unreachable or hung member must not stall the
-// federator), plus the arguments for a namespaced resilient informer.
-import {
-  CoreV1Api,
-  CustomObjectsApi,
-  PatchStrategy,
-  setHeaderOptions,
-  type KubeConfig,
-  type KubernetesListObject,
-  type KubernetesObject,
-  type ListPromise,
-} from '@kubernetes/client-node';
+// federator), plus the arguments for a namespaced resilient informer. Requests
+// go through the shared JSON helper (src/kube/http.ts), like the worker's.
+import type { KubeConfig, KubernetesListObject, KubernetesObject, ListPromise } from '@kubernetes/client-node';
 import { GROUP } from '../api/common.js';
 import { KINDS, type KindName } from '../api/kinds.js';
+import { KubeHttpError, kubeRequest } from '../kube/http.js';
 import type { InformerOptions } from '../kube/informer.js';
 import { describeError } from '../kube/informer.js';
 
@@ -34,8 +27,9 @@ export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise
   return Promise.race([p, t]).finally(() => clearTimeout(timer));
 }
 
-/** HTTP status of a client-node ApiException (undefined for transport errors). */
+/** HTTP status of a KubeHttpError (or a client-node ApiException); undefined for transport errors. */
 export function statusCode(err: unknown): number | undefined {
+  if (err instanceof KubeHttpError) return err.statusCode;
   const c = (err as { code?: unknown } | null)?.code;
   return typeof c === 'number' ? c : undefined;
 }
@@ -43,7 +37,8 @@ export function statusCode(err: unknown): number | undefined {
 /** A short error text for status messages: the API's message when there is one. */
 export function errorText(err: unknown): string {
   const e = err as { code?: unknown; body?: unknown } | null;
-  if (e && typeof e.code === 'number') {
+  const code = statusCode(err);
+  if (e && code !== undefined) {
     let msg: string | undefined;
     const body = e.body;
     if (typeof body === 'string') {
@@ -55,7 +50,7 @@ export function errorText(err: unknown): string {
     } else if (body && typeof body === 'object') {
       msg = (body as { message?: string }).message;
     }
-    return `HTTP ${e.code}${msg ? `: ${msg}` : ''}`;
+    return `HTTP ${code}${msg ? `: ${msg}` : ''}`;
   }
   const d = describeError(err);
   const cause = (err as { cause?: { code?: string } } | null)?.cause?.code;
@@ -68,54 +63,36 @@ export function resourcePath(kind: KindName, namespace: string): string {
 
 /** CRUD on the amko.vmware.com kinds in one cluster. */
 export class AmkoObjects {
-  readonly api: CustomObjectsApi;
-  readonly core: CoreV1Api;
-
   constructor(
     readonly kc: KubeConfig,
     readonly timeoutMs: number = DEFAULT_CALL_TIMEOUT_MS,
     readonly fieldManager = 'amko-federator',
-  ) {
-    this.api = kc.makeApiClient(CustomObjectsApi);
-    this.core = kc.makeApiClient(CoreV1Api);
+  ) {}
+
+  private call<T>(method: string, path: string, what: string, body?: unknown, contentType?: string): Promise<T> {
+    return withTimeout(kubeRequest<T>(this.kc, method, path, { body, contentType, timeoutMs: this.timeoutMs }), this.timeoutMs, what);
   }
 
-  private p(kind: KindName, namespace: string) {
-    return { group: GROUP, version: KINDS[kind].version, namespace, plural: KINDS[kind].plural };
+  private fm(): string {
+    return `?fieldManager=${encodeURIComponent(this.fieldManager)}`;
   }
 
   async list<T extends KubernetesObject>(kind: KindName, namespace: string): Promise<KubernetesListObject<T>> {
-    return (await withTimeout(
-      this.api.listNamespacedCustomObject(this.p(kind, namespace)),
-      this.timeoutMs,
-      `list ${KINDS[kind].plural}`,
-    )) as KubernetesListObject<T>;
+    return this.call('GET', resourcePath(kind, namespace), `list ${KINDS[kind].plural}`);
   }
 
   async create<T extends KubernetesObject>(kind: KindName, namespace: string, body: T): Promise<T> {
-    return (await withTimeout(
-      this.api.createNamespacedCustomObject({ ...this.p(kind, namespace), body, fieldManager: this.fieldManager }),
-      this.timeoutMs,
-      `create ${KINDS[kind].singular}`,
-    )) as T;
+    return this.call('POST', `${resourcePath(kind, namespace)}${this.fm()}`, `create ${KINDS[kind].singular}`, body);
   }
 
   async replace<T extends KubernetesObject>(kind: KindName, namespace: string, name: string, body: T): Promise<T> {
-    return (await withTimeout(
-      this.api.replaceNamespacedCustomObject({ ...this.p(kind, namespace), name, body, fieldManager: this.fieldManager }),
-      this.timeoutMs,
-      `update ${KINDS[kind].singular}`,
-    )) as T;
+    return this.call('PUT', `${resourcePath(kind, namespace)}/${encodeURIComponent(name)}${this.fm()}`, `update ${KINDS[kind].singular}`, body);
   }
 
   /** Deletes; a 404 counts as success. */
   async delete(kind: KindName, namespace: string, name: string): Promise<void> {
     try {
-      await withTimeout(
-        this.api.deleteNamespacedCustomObject({ ...this.p(kind, namespace), name }),
-        this.timeoutMs,
-        `delete ${KINDS[kind].singular}`,
-      );
+      await this.call('DELETE', `${resourcePath(kind, namespace)}/${encodeURIComponent(name)}`, `delete ${KINDS[kind].singular}`);
     } catch (err) {
       if (statusCode(err) !== 404) throw err;
     }
@@ -123,14 +100,18 @@ export class AmkoObjects {
 
   /** JSON merge patch of the status subresource. */
   async patchStatus(kind: KindName, namespace: string, name: string, status: unknown): Promise<void> {
-    await withTimeout(
-      this.api.patchNamespacedCustomObjectStatus(
-        { ...this.p(kind, namespace), name, body: { status }, fieldManager: this.fieldManager },
-        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-      ),
-      this.timeoutMs,
+    await this.call(
+      'PATCH',
+      `${resourcePath(kind, namespace)}/${encodeURIComponent(name)}/status${this.fm()}`,
       `patch ${KINDS[kind].singular} status`,
+      { status },
+      'application/merge-patch+json',
     );
+  }
+
+  /** Creates a core/v1 Event. */
+  async createEvent(namespace: string, body: Record<string, unknown>): Promise<void> {
+    await this.call('POST', `/api/v1/namespaces/${namespace}/events`, 'create event', { apiVersion: 'v1', kind: 'Event', ...body });
   }
 }
 
@@ -145,16 +126,11 @@ export function customObjectInformerArgs<T extends KubernetesObject>(
   namespace: string,
   options: InformerOptions & { treatMissingApiAsEmpty?: boolean },
 ): [KubeConfig, string, ListPromise<T>, InformerOptions] {
-  const api = kc.makeApiClient(CustomObjectsApi);
   const { treatMissingApiAsEmpty, ...informerOptions } = options;
+  const path = resourcePath(kind, namespace);
   const listFn: ListPromise<T> = async () => {
     try {
-      return (await api.listNamespacedCustomObject({
-        group: GROUP,
-        version: KINDS[kind].version,
-        namespace,
-        plural: KINDS[kind].plural,
-      })) as KubernetesListObject<T>;
+      return await kubeRequest<KubernetesListObject<T>>(kc, 'GET', path);
     } catch (err) {
       if (treatMissingApiAsEmpty && statusCode(err) === 404) {
         return { apiVersion: 'v1', kind: 'List', metadata: { resourceVersion: '' }, items: [] } as KubernetesListObject<T>;
@@ -162,5 +138,5 @@ export function customObjectInformerArgs<T extends KubernetesObject>(
       throw err;
     }
   };
-  return [kc, resourcePath(kind, namespace), listFn, informerOptions];
+  return [kc, path, listFn, informerOptions];
 }
