@@ -39,6 +39,7 @@ import {
   updateBenchmarksMd,
   writeResult,
 } from './lib/common.js';
+import { paced } from './lib/paced.js';
 import { summariseProfile, type ProfileSummary } from './lib/profile.js';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
@@ -128,10 +129,8 @@ interface RateRun {
   requests: number;
   errors: number;
   non2xx: number;
-  /** From the raw per-response times (sub-millisecond precision). */
+  /** Open-loop paced client (bench/lib/paced.ts): due time -> response end, sub-millisecond precision. */
   latencyMs: { p50: number; p99: number; p99_9: number; max: number };
-  /** autocannon's histogram (1 ms resolution, corrected for coordinated omission). */
-  autocannonLatencyMs: { p50: number; p99: number; p99_9: number };
   cpuMsPerRequest: number;
 }
 
@@ -139,9 +138,8 @@ function load(
   server: Server,
   requests: AutocannonRequest[],
   opts: { duration: number; connections: number; rate?: number },
-): Promise<{ result: AutocannonResult; samples: number[]; cpuMs: number }> {
+): Promise<{ result: AutocannonResult; cpuMs: number }> {
   const cpu0 = cpuMs(server.pid);
-  const samples: number[] = [];
   return new Promise((resolve, reject) => {
     const inst = autocannon(
       {
@@ -154,12 +152,10 @@ function load(
       },
       (err, result) => {
         if (err) reject(err);
-        else resolve({ result, samples, cpuMs: cpuMs(server.pid) - cpu0 });
+        else resolve({ result, cpuMs: cpuMs(server.pid) - cpu0 });
       },
     );
-    inst.on('response', (_client: unknown, _status: number, _bytes: number, responseTime: number) => {
-      samples.push(responseTime);
-    });
+    void inst;
   });
 }
 
@@ -177,23 +173,27 @@ async function saturate(server: Server, requests: AutocannonRequest[]): Promise<
 }
 
 async function fixedRate(server: Server, requests: AutocannonRequest[]): Promise<RateRun> {
-  const { result, samples, cpuMs: cpu } = await load(server, requests, { duration: DURATION, connections: RATE_CONNECTIONS, rate: RATE });
-  const sorted = sortedCopy(samples);
-  const n = result.requests.total;
+  const cpu0 = cpuMs(server.pid);
+  const r = await paced(
+    server.url,
+    requests.map((q) => ({ path: q.path!, body: String(q.body), headers: q.headers ?? {} })),
+    { rate: RATE, durationS: DURATION, connections: RATE_CONNECTIONS },
+  );
+  const cpu = cpuMs(server.pid) - cpu0;
+  const sorted = sortedCopy(r.samples);
   return {
     targetRps: RATE,
-    achievedRps: round(n / result.duration, 0),
-    requests: n,
-    errors: result.errors,
-    non2xx: result.non2xx,
+    achievedRps: round(r.completed / r.durationS, 0),
+    requests: r.completed,
+    errors: r.errors,
+    non2xx: r.non2xx,
     latencyMs: {
       p50: round(percentile(sorted, 50), 3),
       p99: round(percentile(sorted, 99), 3),
       p99_9: round(percentile(sorted, 99.9), 3),
       max: round(sorted[sorted.length - 1] ?? NaN, 3),
     },
-    autocannonLatencyMs: { p50: result.latency.p50, p99: result.latency.p99, p99_9: result.latency.p99_9 },
-    cpuMsPerRequest: round(cpu / Math.max(1, n), 4),
+    cpuMsPerRequest: round(cpu / Math.max(1, r.completed), 4),
   };
 }
 
@@ -329,7 +329,7 @@ async function main(): Promise<void> {
         saturationConnections: CONNECTIONS,
         fixedRate: RATE,
         fixedRateConnections: RATE_CONNECTIONS,
-        loadGenerator: 'autocannon 8 (API, in the runner process; servers are separate child processes)',
+        loadGenerator: 'saturation: autocannon 8 (API); fixed rate: an open-loop paced keep-alive HTTPS client (bench/lib/paced.ts; latency from each request\'s due time). Both in the runner process; the servers are separate child processes',
         view: 'in-memory view with the informer cache interface (GSLBConfig gc-1 with 2 member clusters, 500 GSLBHostRules); no direct API reads',
         logLevel: process.env.LOG_LEVEL ?? 'info',
       },
@@ -376,7 +376,7 @@ function renderMarkdown(out: any): string {
     '',
     machineTable(m, out.loadAvgAfter),
     '',
-    `Settings: ${out.settings.durationS} s per run; saturation with ${out.settings.saturationConnections} keep-alive HTTPS connections; fixed rate ${out.settings.fixedRate} req/s over ${out.settings.fixedRateConnections} connections. Load generator: ${out.settings.loadGenerator}. View: ${out.settings.view}. Log level: ${out.settings.logLevel}. The baseline ratio uses the mean of the baseline before and after (${fmt(b.meanRps, 0)} req/s).`,
+    `Settings: ${out.settings.durationS} s per run; saturation with ${out.settings.saturationConnections} keep-alive HTTPS connections; fixed rate ${out.settings.fixedRate} req/s (open loop) over up to ${out.settings.fixedRateConnections} keep-alive connections. Load generator: ${out.settings.loadGenerator}. View: ${out.settings.view}. Log level: ${out.settings.logLevel}. The baseline ratio uses the mean of the baseline before and after (${fmt(b.meanRps, 0)} req/s).`,
     '',
     ...rows,
     '',
