@@ -28,21 +28,24 @@ export interface PacedResult {
 export async function paced(
   url: string,
   requests: PacedRequest[],
-  opts: { rate: number; durationS: number; connections: number },
+  opts: { rate: number; durationS: number; connections: number; warmupS?: number },
 ): Promise<PacedResult> {
+  // The first warmupS seconds (connection setup, TLS handshakes) are sent but not recorded.
+  const warmup = opts.warmupS ?? 1;
   const agent = new https.Agent({ keepAlive: true, maxSockets: opts.connections, rejectUnauthorized: false });
   const u = new URL(url);
-  const total = Math.round(opts.rate * opts.durationS);
+  const total = Math.round(opts.rate * (opts.durationS + warmup));
   const samples: number[] = [];
   let sent = 0;
   let completed = 0;
   let errors = 0;
   let non2xx = 0;
+  let warm = 0;
   const bodies = requests.map((r) => ({ ...r, buf: Buffer.from(r.body) }));
   const t0 = performance.now() + 50;
   await new Promise<void>((resolve) => {
     const finish = () => {
-      if (completed + errors === total) resolve();
+      if (completed + warm + errors === total) resolve();
     };
     const fire = (i: number, due: number) => {
       const r = bodies[i % bodies.length]!;
@@ -59,8 +62,10 @@ export async function paced(
           if ((res.statusCode ?? 0) >= 300) non2xx++;
           res.on('data', () => undefined);
           res.on('end', () => {
-            samples.push(performance.now() - due);
-            completed++;
+            if (due >= t0 + warmup * 1000) {
+              samples.push(performance.now() - due);
+              completed++;
+            } else warm++;
             finish();
           });
         },
@@ -82,5 +87,5 @@ export async function paced(
     setTimeout(tick, 50);
   });
   agent.destroy();
-  return { sent, completed, errors, non2xx, durationS: (performance.now() - t0) / 1000, samples };
+  return { sent: sent - warm, completed, errors, non2xx, durationS: (performance.now() - t0) / 1000 - warmup, samples };
 }
