@@ -52,6 +52,8 @@ const QUEUE_RATE = Number(process.env.BENCH_SYNC_RATE ?? 1000);
 const CHANGES = Number(process.env.BENCH_CHANGES ?? 200);
 const CHANGE_RATE = Number(process.env.BENCH_CHANGE_RATE ?? 10);
 const LOG_LEVEL = process.env.LOG_LEVEL ?? 'info';
+/** Result file and BENCHMARKS.md section (a variant run, e.g. with the worker's default queue settings, keeps its own). */
+const RESULT_NAME = process.env.BENCH_NAME ?? 'sync';
 const NS = 'avi-system';
 const UUID = '3d2c1b0a-9f8e-4d7c-8b6a-5f4e3d2c1b0a';
 const CREATED_BY = `amko-${UUID}`;
@@ -341,6 +343,7 @@ async function main(): Promise<void> {
         queueRatePerSecond: QUEUE_RATE,
         logLevel: LOG_LEVEL,
         objectCreationS: round(created.ms / 1000, 1),
+        resultName: RESULT_NAME,
       },
       convergence,
       resync,
@@ -353,9 +356,9 @@ async function main(): Promise<void> {
       },
       model,
     };
-    const file = writeResult('sync', out);
+    const file = writeResult(RESULT_NAME, out);
     log(`wrote ${path.relative(process.cwd(), file)}`);
-    updateBenchmarksMd('sync', renderMarkdown(out));
+    updateBenchmarksMd(RESULT_NAME, renderMarkdown(out));
     log('updated BENCHMARKS.md');
   } finally {
     if (worker) await stopChild(worker);
@@ -372,7 +375,9 @@ function renderMarkdown(out: any): string {
   const est30 = m10 && m30 ? round(out.worker.rssAt10kMiB + (m30.rssMiB - m10.rssMiB), 0) : undefined;
   const growth = m10 && m30 ? round((m30.rssMiB - m10.baseRssMiB) / (m10.rssMiB - m10.baseRssMiB), 2) : undefined;
   return [
-    '## Sync loop (`npm run bench:sync`)',
+    out.settings.resultName && out.settings.resultName !== 'sync'
+      ? `## Sync loop, variant \`${out.settings.resultName}\` (\`BENCH_NAME=${out.settings.resultName} BENCH_FQDNS=${out.settings.fqdns} BENCH_SYNC_CONCURRENCY=${out.settings.queueConcurrency} BENCH_SYNC_RATE=${out.settings.queueRatePerSecond} npm run bench:sync\`)`
+      : '## Sync loop (`npm run bench:sync`)',
     '',
     machineTable(out.machine, out.loadAvgAfter),
     '',
@@ -399,7 +404,7 @@ function renderMarkdown(out: any): string {
 if (process.argv.includes('--render')) {
   // Re-renders the BENCHMARKS.md section from bench/results/sync.json (no run).
   const { readFileSync } = await import('node:fs');
-  updateBenchmarksMd('sync', renderMarkdown(JSON.parse(readFileSync(path.join(RESULTS_DIR, 'sync.json'), 'utf8'))));
+  updateBenchmarksMd(RESULT_NAME, renderMarkdown(JSON.parse(readFileSync(path.join(RESULTS_DIR, `${RESULT_NAME}.json`), 'utf8'))));
 } else {
   await main();
 }
