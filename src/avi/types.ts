@@ -134,6 +134,8 @@ export interface AviApi {
 
   getApplicationPersistenceProfile(name: string, tenant?: string): Promise<NamedObject | undefined>;
   getPkiProfile(name: string, tenant?: string): Promise<NamedObject | undefined>;
+  /** Federated PKI profiles; the first is the default PKI for site persistence without a PKI ref (amko-spec §3). */
+  listPkiProfiles?(tenant?: string): Promise<NamedObject[]>;
   /** GET /api/gslb, first result: leader cluster uuid, third-party sites, maintenance flag. */
   getGslb(): Promise<GslbSite | undefined>;
   /** GET /api/cluster: this controller cluster's uuid. */

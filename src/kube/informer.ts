@@ -29,8 +29,16 @@ export interface ResilientInformer<T extends KubernetesObject> {
   onEvent(handler: InformerHandler<T>): void;
   /** Milliseconds since epoch of the last list or watch event (0 before the first). */
   lastEventAt(): number;
-  /** How many times the informer was restarted after an error. */
+  /** How many times the informer was restarted (after an error, or a relist that found the watch stalled). */
   restarts(): number;
+  /**
+   * Lists again and compares with the cache (names and resourceVersions). `idle`: the cache is current (a quiet
+   * watch); `stalled`: the watch missed changes, so it is restarted from its resourceVersion (replaying what it
+   * missed, or relisting on 410) and the handlers see the changes. Throws when the list fails.
+   */
+  relist(): Promise<'idle' | 'stalled'>;
+  /** Milliseconds since epoch when the cache was last known current: the last event or the last idle relist. */
+  lastVerifiedAt(): number;
   lastError(): unknown;
 }
 
@@ -46,6 +54,7 @@ export function makeResilientInformer<T extends KubernetesObject>(
   let synced = false;
   let stopped = true;
   let lastEvent = 0;
+  let lastVerified = 0;
   let restartCount = 0;
   let failures = 0;
   let lastErr: unknown;
@@ -55,6 +64,7 @@ export function makeResilientInformer<T extends KubernetesObject>(
   const listAndMark: ListPromise<T> = async () => {
     const result = await listFn();
     lastEvent = Date.now();
+    lastVerified = lastEvent;
     // The informer applies the list right after this promise settles.
     setImmediate(() => {
       failures = 0;
@@ -69,6 +79,7 @@ export function makeResilientInformer<T extends KubernetesObject>(
   const informer = makeInformer<T>(kc, path, listAndMark, options.labelSelector);
   const emit = (event: InformerEvent) => (obj: T) => {
     lastEvent = Date.now();
+    lastVerified = lastEvent;
     for (const h of handlers) {
       try {
         h(event, obj);
@@ -132,7 +143,26 @@ export function makeResilientInformer<T extends KubernetesObject>(
       handlers.push(handler);
     },
     lastEventAt: () => lastEvent,
+    lastVerifiedAt: () => lastVerified,
     restarts: () => restartCount,
+    async relist() {
+      const at = Date.now();
+      const fresh = await listFn();
+      const id = (o: KubernetesObject) => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}@${o.metadata?.resourceVersion ?? ''}`;
+      const cached = new Set(informer.list().map(id));
+      const items = fresh.items ?? [];
+      const same = items.length === cached.size && items.every((o) => cached.has(id(o)));
+      if (same) {
+        lastVerified = Math.max(lastVerified, at);
+        return 'idle';
+      }
+      if (stopped) return 'stalled';
+      options.log?.warn({ informer: options.name, cached: cached.size, listed: items.length }, 'watch stalled: the cache missed changes; restarting the watch');
+      restartCount++;
+      await informer.stop();
+      if (!stopped) await informer.start();
+      return 'stalled';
+    },
     lastError: () => lastErr,
   };
 }

@@ -7,6 +7,7 @@ import { makeResilientInformer, describeError, type ResilientInformer } from '..
 import { isStatus, kubeRequest } from '../kube/http.js';
 import type { Logger } from '../log.js';
 import type { Route } from './members/derive.js';
+import { workerMetrics as M } from './metrics.js';
 
 export type MemberResource = 'namespaces' | 'ingresses' | 'services' | 'routes';
 
@@ -20,6 +21,8 @@ export interface MemberClusterOptions {
   initialBackoffMs?: number;
   maxBackoffMs?: number;
   syncTimeoutMs?: number;
+  /** A watch silent for longer than this is checked by a relist (idle vs stalled). Default 5 min; 0 turns it off. */
+  stallAfterMs?: number;
 }
 
 const PATHS: Record<MemberResource, string> = {
@@ -37,6 +40,8 @@ export class MemberCluster {
   private ready = false;
   private attempts = 0;
   private timer?: NodeJS.Timeout;
+  private stallTimer?: NodeJS.Timeout;
+  private checking = false;
   private firstAttempt: Promise<void>;
   private resolveFirst!: () => void;
   lastError?: string;
@@ -65,6 +70,7 @@ export class MemberCluster {
     this.stopped = true;
     this.ready = false;
     clearTimeout(this.timer);
+    clearInterval(this.stallTimer);
     this.resolveFirst();
     await this.stopInformers();
   }
@@ -108,6 +114,7 @@ export class MemberCluster {
       this.lastError = undefined;
       this.o.log.info({ cluster: this.name, routes }, 'member cluster connected');
       this.resolveFirst();
+      this.startStallChecks();
       this.o.onReady();
     } catch (err) {
       await this.stopInformers();
@@ -120,6 +127,39 @@ export class MemberCluster {
       this.timer = setTimeout(() => void this.connect(), delay);
       this.timer.unref?.();
     }
+  }
+
+  private startStallChecks(): void {
+    const after = this.o.stallAfterMs ?? 300_000;
+    clearInterval(this.stallTimer);
+    if (after <= 0) return;
+    this.stallTimer = setInterval(() => void this.checkStalls(after), Math.max(50, Math.floor(after / 2)));
+    this.stallTimer.unref?.();
+  }
+
+  /** Relists every informer whose watch was silent longer than `after` ms: idle ones are left alone, stalled ones restart. */
+  async checkStalls(after = this.o.stallAfterMs ?? 300_000): Promise<Array<{ resource: MemberResource; result: 'idle' | 'stalled' | 'error' }>> {
+    if (this.checking || this.stopped || !this.ready) return [];
+    this.checking = true;
+    const out: Array<{ resource: MemberResource; result: 'idle' | 'stalled' | 'error' }> = [];
+    try {
+      const now = Date.now();
+      for (const [resource, inf] of this.informers) {
+        if (now - inf.lastVerifiedAt() < after) continue;
+        let result: 'idle' | 'stalled' | 'error';
+        try {
+          result = await inf.relist();
+        } catch (err) {
+          result = 'error';
+          this.o.log.debug({ cluster: this.name, resource, err: describeError(err) }, 'stall check relist failed');
+        }
+        M.informerRelists.inc({ cluster: this.name, resource, result });
+        out.push({ resource, result });
+      }
+    } finally {
+      this.checking = false;
+    }
+    return out;
   }
 
   informerStats(): Array<{ resource: MemberResource; lastEventAt: number; restarts: number }> {

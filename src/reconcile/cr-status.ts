@@ -7,28 +7,41 @@ import type { Logger } from '../log.js';
 import { GC_STATE } from './gslb-config.js';
 import { patchStatus, recordEvent } from './status.js';
 
+/** Event type and reason for a GSLBConfig state; undefined: no Event (the start of a sync). */
+export function gcStateEvent(state: string): { type: 'Normal' | 'Warning'; reason: string } | undefined {
+  if (state === GC_STATE.syncing) return undefined;
+  if (state === GC_STATE.synced) return { type: 'Normal', reason: 'GSLBConfigSynced' };
+  if (state === GC_STATE.accepted) return { type: 'Normal', reason: 'GSLBConfigAccepted' };
+  if (state === GC_STATE.notLeader) return { type: 'Warning', reason: 'ControllerNotLeader' };
+  return { type: 'Warning', reason: 'GSLBConfigError' };
+}
+
 export class CrStatusWriter {
+  /** State last written per GSLBConfig (uid) in this term: the informer copy can lag behind quick successive writes. */
+  private readonly gcWritten = new Map<string, string>();
+
   constructor(
     private readonly kc: KubeConfig,
     private readonly ns: string,
     private readonly log: Logger,
   ) {}
 
+  /** Forgets the states written (a new term starts from what the objects say). */
+  reset(): void {
+    this.gcWritten.clear();
+  }
+
   async gslbConfigState(gc: GSLBConfig, state: string): Promise<void> {
-    if (gc.status?.state === state) return;
     const name = gc.metadata?.name ?? '';
-    await patchStatus(this.kc, 'GSLBConfig', this.ns, name, { state }).catch((err: unknown) =>
-      this.log.warn({ err: describeError(err) }, 'GSLBConfig status write failed'),
-    );
-    const ok = state === GC_STATE.accepted;
-    await recordEvent(
-      this.kc,
-      { kind: 'GSLBConfig', name, namespace: this.ns, uid: gc.metadata?.uid },
-      ok ? 'Normal' : 'Warning',
-      ok ? 'GSLBConfigAccepted' : 'GSLBConfigError',
-      state,
-      this.log,
-    );
+    const id = gc.metadata?.uid ?? name;
+    if ((this.gcWritten.get(id) ?? gc.status?.state) === state) return;
+    this.gcWritten.set(id, state);
+    await patchStatus(this.kc, 'GSLBConfig', this.ns, name, { state }).catch((err: unknown) => {
+      this.gcWritten.delete(id);
+      this.log.warn({ err: describeError(err) }, 'GSLBConfig status write failed');
+    });
+    const ev = gcStateEvent(state);
+    if (ev) await recordEvent(this.kc, { kind: 'GSLBConfig', name, namespace: this.ns, uid: gc.metadata?.uid }, ev.type, ev.reason, state, this.log);
   }
 
   async gdpStatus(obj: GlobalDeploymentPolicy, errorStatus: string): Promise<void> {

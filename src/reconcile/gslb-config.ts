@@ -9,6 +9,9 @@ import { hash } from './util.js';
 
 export const GC_STATE = {
   accepted: 'success: gslb config accepted',
+  /** Progress of a full sync (term start, controller or owner change): syncing -> synced -> accepted. */
+  syncing: 'syncing all objects',
+  synced: 'synced all objects',
   anotherConfig: "error: can't add another gslbconfig",
   noController: 'error: invalid gslb config with controller IP ',
   noCredentials: 'error: invalid gslb config with leaderSecret ',

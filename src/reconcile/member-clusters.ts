@@ -19,6 +19,8 @@ export interface MemberClustersOptions {
   /** [custom-fqdn] HostRule watches follow the member clusters. */
   hostRuleNaming?: HostRuleNaming;
   backoff?: { initialMs?: number; maxMs?: number };
+  /** Stall threshold of the member informers (MemberClusterOptions.stallAfterMs). */
+  stallAfterMs?: number;
   /** The worker's term; events of an older term are dropped. */
   generation(): number;
   /** What derivation depends on; undefined while no GSLBConfig is in force (events are ignored). */
@@ -56,6 +58,7 @@ export class MemberClusters {
       log: this.o.log,
       initialBackoffMs: this.o.backoff?.initialMs,
       maxBackoffMs: this.o.backoff?.maxMs,
+      stallAfterMs: this.o.stallAfterMs,
       onEvent: (resource, event, obj) => {
         if (current(mc)) this.onEvent(mc, resource, event, obj);
       },

@@ -35,6 +35,11 @@ export const workerMetrics = {
     help: 'Times a member-cluster informer was restarted after its watch failed.',
     labelNames: ['cluster', 'resource'] as const,
   }),
+  informerRelists: counter({
+    name: 'amko_worker_informer_relists_total',
+    help: 'Relists of member-cluster informers whose watch was silent longer than the stall threshold, by result (idle: cache current; stalled: the watch missed changes and was restarted; error).',
+    labelNames: ['cluster', 'resource', 'result'] as const,
+  }),
   clusterUp: gauge({
     name: 'amko_worker_member_cluster_up',
     help: '1 when the member cluster is connected and its informers synced, 0 while it is retried.',

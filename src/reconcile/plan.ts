@@ -19,6 +19,7 @@ import { gsKey, parseGsKey, type MemberRecord, type NamedMember, type NamingStep
 import { buildMapping, type HostRule } from './custom-fqdn/mapping.js'; // [custom-fqdn]
 import { crPath } from './status.js';
 import { validateGdp, validateHostRule } from './validate.js';
+import { needsDefaultPki } from './desired/gslbservice.js';
 import type { AviConnection } from './worker.js';
 
 export interface PlanOptions {
@@ -147,7 +148,8 @@ export async function computePlan(opts: PlanOptions): Promise<PlanResult> {
       if (n) members.push({ ...m, ...(n.tls !== undefined ? { tls: n.tls } : {}), gsName: n.gsName, aliases: n.aliases });
     }
 
-    const desired = buildDesired(members, { createdBy, amkoUuid, gdp, hostRules, templates });
+    const defaultPki = needsDefaultPki(gdp, hostRules.values()) && avi.listPkiProfiles ? (await avi.listPkiProfiles(tenant))[0]?.name : undefined;
+    const desired = buildDesired(members, { createdBy, amkoUuid, gdp, hostRules, templates, defaultPki });
     const [gss, hms] = await Promise.all([avi.listGslbServices(createdBy, '*'), avi.listHealthMonitors('*')]);
     const tenantOf = (ref: string | undefined) => (ref && ref.includes('#') ? ref.slice(ref.indexOf('#') + 1) : tenant);
     const actualGs = new Map(gss.filter((g) => g.created_by === createdBy).map((g) => [gsKey(tenantOf(g.tenant_ref), g.name), g]));

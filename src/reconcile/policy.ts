@@ -4,6 +4,7 @@
 // the worker decides what to re-derive and queue from the outcome.
 import type { GDPSpec, GSLBHostRule, GSLBHostRuleSpec, GlobalDeploymentPolicy } from '../api/index.js';
 import type { CrStatusWriter } from './cr-status.js';
+import { needsDefaultPki } from './desired/gslbservice.js';
 import type { HmTemplate } from './desired/healthmonitors.js';
 import { hash } from './util.js';
 import { validateGdp, validateHostRule, type ValidationContext } from './validate.js';
@@ -31,11 +32,15 @@ export class PolicyState {
   evaluated = false;
   hostRules = new Map<string, GSLBHostRuleSpec>();
   templates = new Map<string, HmTemplate>();
+  /** The first federated PKI profile, looked up when site persistence is set without a PKI ref. */
+  defaultPki?: string;
+  private defaultPkiChecked = false;
   private gdpVerdicts = new Map<string, Verdict>();
   private ghrVerdicts = new Map<string, Verdict>();
 
   /** Re-validate every object against the controller at the next evaluation. */
   clearVerdicts(): void {
+    this.defaultPkiChecked = false;
     this.gdpVerdicts.clear();
     this.ghrVerdicts.clear();
   }
@@ -45,6 +50,7 @@ export class PolicyState {
     this.gdpPresent = false;
     this.evaluated = false;
     this.clearVerdicts();
+    this.defaultPki = undefined;
     this.hostRules.clear();
     this.templates.clear();
   }
@@ -109,7 +115,14 @@ export class PolicyState {
       this.evaluated = false;
       return { hold: true, gdpChanged: false, changedFqdns: new Set() };
     }
-    const gdpChanged = !this.evaluated || hash(nextGdp ?? null) !== hash(this.gdp ?? null) || hash([...templates]) !== hash([...this.templates]);
+    let pkiChanged = false;
+    if (needsDefaultPki(nextGdp, nextRules.values()) && !this.defaultPkiChecked && ctx.avi.listPkiProfiles) {
+      const first = (await ctx.avi.listPkiProfiles(ctx.tenant))[0]?.name;
+      this.defaultPkiChecked = true;
+      pkiChanged = first !== this.defaultPki;
+      this.defaultPki = first;
+    }
+    const gdpChanged = pkiChanged || !this.evaluated || hash(nextGdp ?? null) !== hash(this.gdp ?? null) || hash([...templates]) !== hash([...this.templates]);
     const changedFqdns = new Set<string>();
     for (const f of new Set([...nextRules.keys(), ...this.hostRules.keys()])) {
       if (hash(nextRules.get(f) ?? null) !== hash(this.hostRules.get(f) ?? null)) changedFqdns.add(f);

@@ -13,7 +13,7 @@ import type { HmTemplate } from './desired/healthmonitors.js';
 export type Verdict = { ok: true; templates: Map<string, HmTemplate> } | { ok: false; error: string };
 
 export interface ValidationContext {
-  avi: Pick<AviApi, 'getHealthMonitor' | 'getApplicationPersistenceProfile' | 'getPkiProfile' | 'getGslb'>;
+  avi: Pick<AviApi, 'getHealthMonitor' | 'getApplicationPersistenceProfile' | 'getPkiProfile' | 'getGslb' | 'listPkiProfiles'>;
   /** Tenant used for the lookups (the GSLBConfig tenant). */
   tenant: string;
   memberClusters: ReadonlyArray<string>;

@@ -55,6 +55,11 @@ export interface ReconcileWorkerOptions {
   leaderElection?: false | LeaderElectionOptions;
   queue?: Partial<Omit<WorkQueueOptions, 'handler' | 'classify' | 'onResult'>>;
   memberBackoff?: { initialMs?: number; maxMs?: number };
+  /**
+   * A member-cluster watch silent for longer than this is checked with a relist: unchanged = idle (left alone),
+   * changed = stalled (the watch restarts). Default 300000 (5 min); 0 turns the check off.
+   */
+  informerStallMs?: number;
   /** Overrides GSLBConfig refreshInterval (tests). */
   refreshIntervalMs?: number;
   /** Retry delay for config/validation steps that failed on a transient error. Default 5000. */
@@ -124,6 +129,12 @@ export class ReconcileWorker implements LeaseSource {
   private readonly cache: AviStateCache;
   private resynced = false;
   private resyncing?: Promise<void>;
+  /** The `synced all objects` report of the current full sync (waits for the queue to drain). */
+  private syncReport?: { gen: number; keys: Set<string>; pending: boolean; done: Promise<void>; resolve: () => void };
+  /** Set by a full sync of the config step: the resync that follows reports `synced all objects` for this GSLBConfig. */
+  private reportAfterResync?: GSLBConfig;
+  /** Own-cluster informers listed (config and policy steps wait for every one of them). */
+  private ownSynced = false;
 
   readonly queue: WorkQueue;
   private wroteForKey = new Map<string, boolean>();
@@ -155,6 +166,7 @@ export class ReconcileWorker implements LeaseSource {
       naming: opts.naming ?? this.hostRuleNaming?.naming ?? identityNaming,
       hostRuleNaming: this.hostRuleNaming,
       backoff: opts.memberBackoff,
+      stallAfterMs: opts.informerStallMs,
       generation: () => this.generation,
       inputs: () => (this.config ? { gdp: this.policy.gdp, tenant: this.config.tenant ?? 'admin' } : undefined),
     });
@@ -175,6 +187,7 @@ export class ReconcileWorker implements LeaseSource {
       handler: (key) => this.syncKey(key),
       classify,
       onResult: (key, r) => {
+        this.fullSyncKeyDone(key);
         const wrote = this.wroteForKey.get(key) ?? false;
         this.wroteForKey.delete(key);
         M.syncs.inc({ result: r.ok ? 'ok' : 'error', wrote: String(wrote) });
@@ -233,12 +246,14 @@ export class ReconcileWorker implements LeaseSource {
     await this.policyChain;
     await this.resyncing;
     await this.queue.idle();
+    if (this.syncReport?.gen === this.generation && this.syncReport.keys.size === 0) await this.syncReport.done;
   }
 
   private startLeading(): void {
     if (this.active) return;
     this.active = true;
     this.generation++;
+    this.status.reset();
     M.leader.set(1);
     const kc = this.o.kubeConfig;
     const mk = <T extends KubernetesObject>(kind: KindName | 'Secret', path: string) =>
@@ -247,18 +262,29 @@ export class ReconcileWorker implements LeaseSource {
     this.gdpInf = mk<Kinded>('GlobalDeploymentPolicy', crPath('GlobalDeploymentPolicy', this.ns));
     this.ghrInf = mk<Kinded>('GSLBHostRule', crPath('GSLBHostRule', this.ns));
     this.secretInf = mk<V1Secret>('Secret', `/api/v1/namespaces/${this.ns}/secrets`);
-    this.gcInf.onEvent(() => this.scheduleConfig());
+    // Nothing is decided before every own-cluster informer has listed (e.g. the credentials Secret).
+    this.ownSynced = false;
+    this.gcInf.onEvent(() => {
+      if (this.ownSynced) this.scheduleConfig();
+    });
     this.secretInf.onEvent((_e, s) => {
+      if (!this.ownSynced) return;
       if (s.metadata?.name && this.config && this.currentGc()?.spec?.gslbLeader.credentials === s.metadata.name) this.scheduleConfig();
     });
-    this.gdpInf.onEvent(() => this.schedulePolicy());
-    this.ghrInf.onEvent(() => this.schedulePolicy());
+    this.gdpInf.onEvent(() => {
+      if (this.ownSynced) this.schedulePolicy();
+    });
+    this.ghrInf.onEvent(() => {
+      if (this.ownSynced) this.schedulePolicy();
+    });
     const gen = this.generation;
     const infs = [this.gcInf, this.gdpInf, this.ghrInf, this.secretInf] as ResilientInformer<KubernetesObject>[];
     void Promise.all(infs.map((i) => i.start().catch(() => undefined)))
       .then(() => Promise.all(infs.map((i) => i.waitForSync())))
       .then(() => {
-        if (gen === this.generation && this.active) this.scheduleConfig();
+        if (gen !== this.generation || !this.active) return;
+        this.ownSynced = true;
+        this.scheduleConfig();
       })
       .catch(() => undefined);
   }
@@ -358,7 +384,8 @@ export class ReconcileWorker implements LeaseSource {
     this.hostRuleNaming?.setMode(gc.spec.useCustomGlobalFqdn === true); // [custom-fqdn] live mode switch re-derives members
 
     // Avi client: rebuild on controller/credentials/version/tenant change, then verify leadership.
-    if (aviChanged || !this.session.ok) {
+    const checkLeader = aviChanged || !this.session.ok;
+    if (checkLeader) {
       this.queue.stop();
       if (aviChanged) await this.session.rebuild(conn);
       try {
@@ -409,18 +436,54 @@ export class ReconcileWorker implements LeaseSource {
     }
 
     const policyStale = aviChanged || ownerChanged || !prev || prev.memberClusters.join() !== next.memberClusters.join();
-    await this.status.gslbConfigState(gc, GC_STATE.accepted);
+    // A full sync reports its progress: syncing all objects -> synced all objects -> accepted.
+    const fullSync = aviChanged || ownerChanged || !this.resynced;
+    const reporting = this.syncReport?.gen === this.generation && this.syncReport.pending;
+    if (fullSync) await this.status.gslbConfigState(gc, GC_STATE.syncing);
+    else if (!reporting) await this.status.gslbConfigState(gc, GC_STATE.accepted);
     if (policyStale) this.policy.clearVerdicts();
     // Wait for every member cluster's first attempt (synced or failed), so a
     // reachable cluster's members are known before anything is written.
     await this.members.attempted();
     await this.hostRuleNaming?.attempted(); // [custom-fqdn] HostRules known before names are decided
     await this.evaluatePolicy();
-    if (aviChanged || ownerChanged || !this.resynced) {
-      await this.fullResync();
+    if (fullSync) {
+      this.reportAfterResync = this.session.ok && this.policy.evaluated ? gc : undefined;
+      await this.fullResync(!checkLeader);
+      this.reportAfterResync = undefined;
     }
     if (!prev || prev.refreshIntervalMs !== next.refreshIntervalMs || aviChanged) this.scheduleResync();
     if (this.session.ok && this.policy.evaluated) this.queue.start();
+    if (fullSync && this.resynced && this.session.ok && !this.policy.evaluated) await this.status.gslbConfigState(gc, GC_STATE.accepted); // GDP held: nothing to sync
+  }
+
+  /**
+   * A full sync is done once every key it queued has been processed once (ok or failed; later changes don't
+   * hold it up): then `synced all objects`, then `success: gslb config accepted`.
+   */
+  private reportSynced(gc: GSLBConfig): void {
+    const gen = this.generation;
+    let resolve!: () => void;
+    const report = { gen, keys: new Set(this.allKeys()), pending: true, done: new Promise<void>((r) => (resolve = r)), resolve };
+    report.done = report.done.then(async () => {
+      try {
+        const cur = this.currentGc();
+        if (!cur || gen !== this.generation || !this.active || !this.session.ok || cur.metadata?.uid !== gc.metadata?.uid) return;
+        await this.status.gslbConfigState(cur, GC_STATE.synced);
+        await this.status.gslbConfigState(cur, GC_STATE.accepted);
+      } finally {
+        report.pending = false;
+      }
+    });
+    this.syncReport = report;
+    if (report.keys.size === 0) resolve();
+  }
+
+  /** A key's first processing after the full sync that queued it. */
+  private fullSyncKeyDone(key: string): void {
+    const r = this.syncReport;
+    if (!r || r.gen !== this.generation || !r.keys.delete(key) || r.keys.size > 0) return;
+    r.resolve();
   }
 
   // ---------------------------------------------------------------- GDP + GSLBHostRules
@@ -496,24 +559,42 @@ export class ReconcileWorker implements LeaseSource {
     await this.fullResync();
   }
 
-  /** Lists what this instance owns on the controller, replaces the cache, and queues every key. */
-  async fullResync(): Promise<void> {
+  /**
+   * Re-checks that the controller is the GSLB leader (GET /api/cluster + /api/gslb; not when `leaderChecked`),
+   * lists what this instance owns on it, replaces the cache, and queues every key. A controller that is no
+   * longer the leader is not written to: the queue stops, the GSLBConfig says `error: controller not a leader`,
+   * and the config step retries until it leads again.
+   */
+  async fullResync(leaderChecked = false): Promise<void> {
     if (this.resyncing) return this.resyncing;
-    this.resyncing = this.doFullResync().finally(() => (this.resyncing = undefined));
+    this.resyncing = this.doFullResync(!leaderChecked).finally(() => (this.resyncing = undefined));
     return this.resyncing;
   }
 
-  private async doFullResync(): Promise<void> {
+  private async doFullResync(checkLeader: boolean): Promise<void> {
     const cfg = this.config;
     const avi = this.session.client;
     if (!cfg || !avi) return;
     const startSeq = this.cache.mark();
     try {
+      if (checkLeader && !(await isGslbLeader(avi))) {
+        if (this.config !== cfg || this.session.client !== avi) return;
+        this.session.ok = false;
+        this.resynced = false;
+        this.queue.stop();
+        M.resyncs.inc({ result: 'not-leader' });
+        this.log.warn({ controller: cfg.name }, 'the controller is no longer the GSLB leader; not writing');
+        const gc = this.currentGc();
+        if (gc) await this.status.gslbConfigState(gc, GC_STATE.notLeader);
+        this.retryConfigLater();
+        return;
+      }
       const [gss, hms] = await Promise.all([avi.listGslbServices(cfg.createdBy, '*'), avi.listHealthMonitors('*')]);
       if (this.config !== cfg || this.session.client !== avi) return;
       this.cache.replace(gss, hms, cfg.createdBy, cfg.tenant, startSeq);
       this.resynced = true;
       M.resyncs.inc({ result: 'ok' });
+      if (this.reportAfterResync) this.reportSynced(this.reportAfterResync);
       this.enqueueAll();
     } catch (err) {
       M.resyncs.inc({ result: 'error' });
@@ -524,7 +605,7 @@ export class ReconcileWorker implements LeaseSource {
 
   private desiredInputs(): DesiredInputs {
     const cfg = this.config!;
-    return { createdBy: cfg.createdBy, amkoUuid: cfg.amkoUuid, gdp: this.policy.gdp, hostRules: this.policy.hostRules, templates: this.policy.templates };
+    return { createdBy: cfg.createdBy, amkoUuid: cfg.amkoUuid, gdp: this.policy.gdp, hostRules: this.policy.hostRules, templates: this.policy.templates, defaultPki: this.policy.defaultPki };
   }
 
   /** The operations for one key against the cache (also used by `amko plan`-style inspection in tests). */

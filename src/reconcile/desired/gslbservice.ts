@@ -29,6 +29,8 @@ export interface DesiredInputs {
   hostRules: ReadonlyMap<string, GSLBHostRuleSpec>;
   /** Resolved healthMonitorTemplate objects by name (the worker reads them from Avi). */
   templates: ReadonlyMap<string, HmTemplate>;
+  /** The first federated PKI profile: used with site persistence when neither the GSLBHostRule nor the GDP names one. */
+  defaultPki?: string;
 }
 
 export interface DesiredGs {
@@ -102,15 +104,27 @@ export function sitePersistence(
   members: ReadonlyArray<NamedMember>,
   ghr: GSLBHostRuleSpec | undefined,
   gdp: GDPSpec | undefined,
+  defaultPki?: string,
 ): { profile?: string; pki?: string } {
   if (members.length === 0 || !members.every((m) => m.tls)) return {};
   const sp = ghr?.sitePersistence;
   if (sp) {
     if (!sp.enabled || !sp.profileRef) return {};
-    return { profile: sp.profileRef, pki: sp.pkiProfileRef ?? gdp?.pkiProfileRef };
+    return { profile: sp.profileRef, pki: sp.pkiProfileRef ?? gdp?.pkiProfileRef ?? defaultPki };
   }
   if (!gdp?.sitePersistenceRef) return {};
-  return { profile: gdp.sitePersistenceRef, pki: gdp.pkiProfileRef };
+  return { profile: gdp.sitePersistenceRef, pki: gdp.pkiProfileRef ?? defaultPki };
+}
+
+/** Whether site persistence is configured anywhere without a PKI profile (the default PKI is then looked up). */
+export function needsDefaultPki(gdp: GDPSpec | undefined, hostRules: Iterable<GSLBHostRuleSpec>): boolean {
+  if (gdp?.pkiProfileRef) return false;
+  if (gdp?.sitePersistenceRef) return true;
+  for (const r of hostRules) {
+    const sp = r.sitePersistence;
+    if (sp?.enabled && sp.profileRef && !sp.pkiProfileRef) return true;
+  }
+  return false;
 }
 
 function sortMembers<T extends { ip: AviIp; cluster_uuid?: string }>(ms: T[]): T[] {
@@ -210,7 +224,7 @@ export function buildDesiredGs(
     }));
 
   const aliases = [...new Set(unique.flatMap((m) => m.aliases))].filter((a) => a !== gsName).sort();
-  const sp = sitePersistence(unique, ghr, gdp);
+  const sp = sitePersistence(unique, ghr, gdp, inputs.defaultPki);
   const ttl = ghr?.ttl ?? gdp?.ttl;
   const dr = downResponse(ghr?.downResponse ?? gdp?.downResponse);
   const description = [...new Set(sorted.map(memberDescription))].sort().join(',');
