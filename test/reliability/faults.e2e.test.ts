@@ -13,12 +13,12 @@ import { AviClient } from '../../src/avi/client.js';
 import type { AviApi } from '../../src/avi/types.js';
 import { createLogger } from '../../src/log.js';
 import { createReconcileWorker, type ReconcileWorker, type ReconcileWorkerOptions } from '../../src/reconcile/index.js';
-import { computePlan, formatPlan } from '../../src/reconcile/plan.js';
 import { sharedControlPlanes } from '../harness/shared.js';
 import type { ClusterHandle, ControlPlanes } from '../harness/control-plane.js';
 import { startAviSimulator, type AviSimulator } from '../avi-sim/server.js';
 import { akoAnnotations } from '../reconcile/fixtures.js';
 import { createWithStatus, ensureNamespace, installAmkoCrds, k, kTry, mergePatch, waitFor } from '../reconcile/e2e-helpers.js';
+import { aviDrift } from './drift.js';
 
 const NS = 'avi-system';
 const UUID = '3c0d2e1f-7a6b-4c5d-8e9f-102132435465';
@@ -115,23 +115,7 @@ describe('reliability: faults (real kube-apiservers + Avi simulator)', function 
   }
 
   /** What `amko plan` would still do (empty = Avi equals the desired state), plus duplicate names. */
-  async function drift(): Promise<string[]> {
-    const plan = await computePlan({
-      kubeConfig: c1.kubeConfig,
-      memberKubeconfigPath: cp.kubeconfigPath,
-      log: createLogger({ level: 'silent' }),
-      aviFactory: (c) => AviClient.create({ ...c, caPem: sim.caPem, log: createLogger({ level: 'silent' }) }),
-    });
-    const out = plan.operations.length ? [formatPlan(plan)] : [];
-    const gs = (await reader.listGslbServices(CB, '*')).map((g) => g.name);
-    const hm = (await reader.listHealthMonitors('*')).map((h) => h.name);
-    for (const [what, names] of [['GslbService', gs], ['HealthMonitor', hm]] as const) {
-      const dup = names.filter((n, i) => names.indexOf(n) !== i);
-      if (dup.length) out.push(`duplicate ${what}: ${dup.join(', ')}`);
-    }
-    if (gs.length !== HOSTS.length) out.push(`${gs.length} GslbServices, expected ${HOSTS.length}`);
-    return out;
-  }
+  const drift = () => aviDrift({ kubeConfig: c1.kubeConfig, memberKubeconfigPath: cp.kubeconfigPath, sim, reader, createdBy: CB, expectedGs: HOSTS.length });
 
   const cluster1Weight = async () => {
     const gs = (await reader.listGslbServices(CB, '*')).find((g) => g.name === HOSTS[0]);

@@ -118,7 +118,7 @@ export async function startAmkoServer(opts: AmkoServerOptions = {}): Promise<Amk
   if (!opts.worker) args.push('--no-worker');
   if (opts.memberKubeconfig) args.push(`--member-kubeconfig=${opts.memberKubeconfig}`);
   args.push(...(opts.args ?? []));
-  const env: NodeJS.ProcessEnv = { ...process.env, ...opts.env };
+  const env: NodeJS.ProcessEnv = { ...process.env };
   delete env.KUBECONFIG;
   delete env.PORT;
   delete env.HOST;
@@ -128,6 +128,7 @@ export async function startAmkoServer(opts: AmkoServerOptions = {}): Promise<Amk
   delete env.POD_NAME;
   delete env.SERVICE_NAME;
   delete env.KUBERNETES_SERVICE_HOST;
+  Object.assign(env, opts.env); // after the deletes: a test may set e.g. POD_NAME (the Lease identity)
   const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(child);
   const logs: Record<string, unknown>[] = [];
