@@ -10,36 +10,21 @@
 // backoff for members that could not be reached. Reconciles are serialized and
 // debounced. Roles change live: the same controller starts or stops federating
 // when spec.isLeader flips.
-import { readFileSync, existsSync } from 'node:fs';
-import { KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { AMKO_NAMESPACE, UUID_ANNOTATION } from '../api/common.js';
-import type { AMKOCluster, Condition } from '../api/amkocluster.js';
-import { KINDS, apiVersionOf, type KindName } from '../api/kinds.js';
+import { KINDS, type KindName } from '../api/kinds.js';
 import type { Logger } from '../log.js';
-import { counter, gauge, histogram } from '../metrics.js';
 import { makeResilientInformer, type ResilientInformer } from '../kube/informer.js';
-import { kubeConfigForContext } from '../kube/kubeconfig.js';
-import {
-  ConditionType,
-  Reason,
-  changedConditions,
-  conditionsEqual,
-  falseCondition,
-  mergeConditions,
-  trueCondition,
-  type DesiredCondition,
-} from './conditions.js';
-import { isEmptyPlan, planFollower, type FederatedObject } from './copy.js';
+import { AmkoClusterStatusWriter, type AmkoClusterObj } from './amkocluster-status.js';
+import { ConditionType, Reason, falseCondition, trueCondition, type DesiredCondition } from './conditions.js';
+import { Copier } from './copier.js';
 import { AmkoObjects, customObjectInformerArgs, errorText, statusCode } from './kube.js';
+import { FEDERATED_KINDS, MemberPool, loadMemberKubeConfig, type FederatedKind, type MemberState, type Obj } from './members.js';
+import { federationMetrics as M } from './metrics.js';
 import { roleFromAMKOClusters, type Role } from './role.js';
 import { checkOwnAMKOCluster, memberContexts, validateMember, type MemberVerdict } from './validate-members.js';
 
-type Obj = FederatedObject & KubernetesObject;
-type AmkoClusterObj = AMKOCluster & KubernetesObject;
-
-/** The kinds copied to followers, in order. */
-export const FEDERATED_KINDS = ['GSLBConfig', 'GlobalDeploymentPolicy'] as const satisfies readonly KindName[];
-export type FederatedKind = (typeof FEDERATED_KINDS)[number];
+export { FEDERATED_KINDS, loadMemberKubeConfig, type FederatedKind } from './members.js';
 
 const CONDITION_OF: Record<FederatedKind, ConditionType> = {
   GSLBConfig: ConditionType.GSLBConfigFederated,
@@ -94,54 +79,6 @@ export interface FederationResult {
   at: number;
 }
 
-const reconcileCount = counter({
-  name: 'amko_federation_reconciles_total',
-  help: 'Federation reconciles by outcome (ok, error, follower, none, invalid).',
-  labelNames: ['result'] as const,
-});
-const reconcileSeconds = histogram({
-  name: 'amko_federation_reconcile_duration_seconds',
-  help: 'Duration of one federation reconcile.',
-  buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-});
-const writeCount = counter({
-  name: 'amko_federation_object_writes_total',
-  help: 'Objects written to member clusters by the federator.',
-  labelNames: ['cluster', 'kind', 'op'] as const,
-});
-const memberUp = gauge({
-  name: 'amko_federation_member_up',
-  help: '1 when the member cluster was reachable and valid at the last reconcile, else 0.',
-  labelNames: ['cluster'] as const,
-});
-
-/**
- * The member kubeconfig: `path` if given, else env GSLB_CONFIG (a file path or
- * the kubeconfig text itself). Undefined when neither is set.
- */
-export function loadMemberKubeConfig(path?: string, env: NodeJS.ProcessEnv = process.env): KubeConfig | undefined {
-  const kc = new KubeConfig();
-  if (path) {
-    kc.loadFromFile(path);
-    return kc;
-  }
-  const v = env.GSLB_CONFIG;
-  if (!v) return undefined;
-  if (!v.includes('\n') && existsSync(v)) kc.loadFromString(readFileSync(v, 'utf8'));
-  else kc.loadFromString(v);
-  return kc;
-}
-
-interface MemberState {
-  cluster: string;
-  configKey: string;
-  objects: AmkoObjects;
-  failures: number;
-  retryAt: number;
-  lastError?: string;
-  informers: ResilientInformer<Obj>[];
-}
-
 function fingerprint(o: Obj): string {
   const m = o.metadata as { annotations?: Record<string, string>; deletionTimestamp?: unknown } | undefined;
   return JSON.stringify([o.spec ?? null, m?.annotations?.[UUID_ANNOTATION] ?? null, m?.deletionTimestamp ? 1 : 0]);
@@ -156,7 +93,9 @@ export class Federator {
   private readonly log?: Logger;
   private readonly own: AmkoObjects;
   private readonly ownInformers: Record<'AMKOCluster' | FederatedKind, ResilientInformer<Obj>>;
-  private readonly members = new Map<string, MemberState>();
+  private readonly pool: MemberPool;
+  private readonly copier: Copier;
+  private readonly statusWriter: AmkoClusterStatusWriter;
   private readonly seen = new Map<string, string>();
   private readonly listeners = new Set<(r: FederationResult) => void>();
   private readonly opts: Required<
@@ -182,6 +121,26 @@ export class Federator {
       events: options.events ?? true,
     };
     this.own = new AmkoObjects(options.kubeConfig, this.opts.callTimeoutMs);
+    this.pool = new MemberPool({
+      namespace: this.ns,
+      log: this.log,
+      callTimeoutMs: this.opts.callTimeoutMs,
+      retryInitialMs: this.opts.retryInitialMs,
+      retryMaxMs: this.opts.retryMaxMs,
+      watchMembers: this.opts.watchMembers,
+      onObjectEvent: (source, ev, obj) => this.onObjectEvent(source, ev, obj),
+      onDropped: (cluster) => {
+        for (const [k] of this.seen) if (k.startsWith(`member/${cluster}/`)) this.seen.delete(k);
+      },
+    });
+    this.copier = new Copier(this.ns, this.pool, (kind) => this.leaderObjects(kind), this.log);
+    this.statusWriter = new AmkoClusterStatusWriter(
+      this.own,
+      this.ns,
+      (name) => this.ownInformers.AMKOCluster.get(name, this.ns) as AmkoClusterObj | undefined,
+      this.opts.events,
+      this.log,
+    );
     const mk = (kind: KindName) => {
       const inf = makeResilientInformer<Obj>(
         ...customObjectInformerArgs<Obj>(options.kubeConfig, kind, this.ns, {
@@ -215,7 +174,7 @@ export class Federator {
     clearTimeout(this.debounceTimer);
     clearTimeout(this.wakeTimer);
     await Promise.all(Object.values(this.ownInformers).map((i) => i.stop()));
-    for (const m of [...this.members.values()]) await this.dropMember(m.cluster);
+    await this.pool.dropAll();
     await this.running?.catch(() => undefined);
   }
 
@@ -249,13 +208,13 @@ export class Federator {
     this.running = (async () => {
       do {
         this.again = false;
-        const end = reconcileSeconds.startTimer();
+        const end = M.reconcileSeconds.startTimer();
         try {
           const r = await this.reconcile();
           this.last = r;
           for (const l of [...this.listeners]) l(r);
         } catch (err) {
-          reconcileCount.inc({ result: 'error' });
+          M.reconciles.inc({ result: 'error' });
           this.log?.error({ err }, 'federation reconcile failed');
           this.scheduleWake(Date.now() + this.opts.retryInitialMs);
         } finally {
@@ -299,74 +258,6 @@ export class Federator {
     return src;
   }
 
-  private async dropMember(cluster: string): Promise<void> {
-    const m = this.members.get(cluster);
-    if (!m) return;
-    this.members.delete(cluster);
-    memberUp.remove({ cluster });
-    for (const [k] of this.seen) if (k.startsWith(`member/${cluster}/`)) this.seen.delete(k);
-    await Promise.all(m.informers.map((i) => i.stop().catch(() => undefined)));
-  }
-
-  private async dropAllMembers(): Promise<void> {
-    for (const c of [...this.members.keys()]) await this.dropMember(c);
-  }
-
-  private async ensureMember(cluster: string, memberKc: KubeConfig): Promise<MemberState> {
-    const kc = kubeConfigForContext(memberKc, cluster);
-    const configKey = kc.exportConfig();
-    const existing = this.members.get(cluster);
-    if (existing && existing.configKey === configKey) return existing;
-    if (existing) await this.dropMember(cluster);
-    const m: MemberState = {
-      cluster,
-      configKey,
-      objects: new AmkoObjects(kc, this.opts.callTimeoutMs),
-      failures: 0,
-      retryAt: 0,
-      informers: [],
-    };
-    if (this.opts.watchMembers) {
-      for (const kind of ['AMKOCluster', ...FEDERATED_KINDS] as const) {
-        const inf = makeResilientInformer<Obj>(
-          ...customObjectInformerArgs<Obj>(kc, kind, this.ns, {
-            name: `${cluster}/${KINDS[kind].plural}`,
-            log: this.log,
-            treatMissingApiAsEmpty: true,
-            initialBackoffMs: this.opts.retryInitialMs,
-            maxBackoffMs: Math.max(this.opts.retryInitialMs, Math.min(this.opts.retryMaxMs, 30_000)),
-          }),
-        );
-        inf.onEvent((ev, obj) => this.onObjectEvent(`member/${cluster}/${kind}`, ev, obj));
-        m.informers.push(inf);
-        void inf.start().catch(() => undefined);
-      }
-    }
-    this.members.set(cluster, m);
-    return m;
-  }
-
-  private memberFailed(m: MemberState, err: string, now: number): void {
-    m.failures++;
-    m.lastError = err;
-    const delay = Math.min(this.opts.retryMaxMs, this.opts.retryInitialMs * 2 ** Math.min(m.failures - 1, 20));
-    m.retryAt = now + delay;
-    this.log?.warn({ cluster: m.cluster, err, retryInMs: delay }, 'member cluster unreachable');
-  }
-
-  private memberSucceeded(m: MemberState): void {
-    if (m.failures > 0) this.log?.info({ cluster: m.cluster }, 'member cluster reachable again');
-    m.failures = 0;
-    m.retryAt = 0;
-    m.lastError = undefined;
-  }
-
-  /** Errors that mean "could not talk to the cluster" (transport, timeouts, 5xx, 429) rather than a rejected write. */
-  private static isTransient(err: unknown): boolean {
-    const c = statusCode(err);
-    return c === undefined || c >= 500 || c === 429;
-  }
-
   private async reconcile(): Promise<FederationResult> {
     const now = Date.now();
     const all = this.ownInformers.AMKOCluster.list(this.ns) as AmkoClusterObj[];
@@ -375,22 +266,22 @@ export class Federator {
     const result: FederationResult = { role: role.role, conditions: [], members: [], at: now };
 
     if (live.length === 0) {
-      await this.dropAllMembers();
-      reconcileCount.inc({ result: 'none' });
+      await this.pool.dropAll();
+      M.reconciles.inc({ result: 'none' });
       this.scheduleWake(now + this.opts.resyncIntervalMs);
       return result;
     }
 
     const sanity = checkOwnAMKOCluster(live, this.ns);
     if (live.length > 1) {
-      await this.dropAllMembers();
+      await this.pool.dropAll();
       const conds = [
         falseCondition(ConditionType.Valid, sanity!.reason, sanity!.message),
         ...this.notEvaluated(`the AMKOCluster is invalid: ${sanity!.message}`),
       ];
       for (const a of live) await this.writeStatus(a, conds);
       result.conditions = conds;
-      reconcileCount.inc({ result: 'invalid' });
+      M.reconciles.inc({ result: 'invalid' });
       this.scheduleWake(now + this.opts.resyncIntervalMs);
       return result;
     }
@@ -402,7 +293,7 @@ export class Federator {
       : trueCondition(ConditionType.Valid, Reason.Valid, 'the AMKOCluster object is valid');
 
     if (!amko.spec?.isLeader) {
-      await this.dropAllMembers();
+      await this.pool.dropAll();
       const msg = `this AMKO is a follower (spec.isLeader is not true): it does not sync to Avi and does not federate`;
       result.conditions = [
         valid,
@@ -412,23 +303,23 @@ export class Federator {
         falseCondition(ConditionType.GDPFederated, Reason.NotLeader, msg),
       ];
       await this.writeStatus(amko, result.conditions);
-      reconcileCount.inc({ result: 'follower' });
+      M.reconciles.inc({ result: 'follower' });
       this.scheduleWake(now + this.opts.resyncIntervalMs);
       return result;
     }
 
     if (sanity) {
-      await this.dropAllMembers();
+      await this.pool.dropAll();
       result.conditions = [valid, ...this.notEvaluated(`the AMKOCluster is invalid: ${sanity.message}`)];
       await this.writeStatus(amko, result.conditions);
-      reconcileCount.inc({ result: 'error' });
+      M.reconciles.inc({ result: 'error' });
       this.scheduleWake(now + this.opts.resyncIntervalMs);
       return result;
     }
 
     const contexts = memberContexts(amko.spec);
     if (contexts.length === 0) {
-      await this.dropAllMembers();
+      await this.pool.dropAll();
       const msg = 'spec.clusters names no member cluster besides this one: nothing to federate';
       result.conditions = [
         valid,
@@ -438,7 +329,7 @@ export class Federator {
         trueCondition(ConditionType.GDPFederated, Reason.NoMembers, msg),
       ];
       await this.writeStatus(amko, result.conditions);
-      reconcileCount.inc({ result: 'ok' });
+      M.reconciles.inc({ result: 'ok' });
       this.scheduleWake(now + this.opts.resyncIntervalMs);
       return result;
     }
@@ -453,27 +344,27 @@ export class Federator {
       kcError = `cannot load the member-cluster kubeconfig: ${errorText(err)}`;
     }
     if (!memberKc) {
-      await this.dropAllMembers();
+      await this.pool.dropAll();
       result.conditions = [
         valid,
         falseCondition(ConditionType.MemberClientsReady, Reason.NoMemberKubeconfig, kcError!),
         ...this.notEvaluated(kcError!).slice(1),
       ];
       await this.writeStatus(amko, result.conditions);
-      reconcileCount.inc({ result: 'error' });
+      M.reconciles.inc({ result: 'error' });
       this.scheduleWake(now + this.opts.resyncIntervalMs);
       return result;
     }
-    for (const c of [...this.members.keys()]) if (!contexts.includes(c)) await this.dropMember(c);
+    for (const c of this.pool.clusters()) if (!contexts.includes(c)) await this.pool.drop(c);
     const outcomes: MemberOutcome[] = [];
     const ready: MemberState[] = [];
     for (const cluster of contexts) {
       const o: MemberOutcome = { cluster, kinds: {} };
       outcomes.push(o);
       try {
-        ready.push(await this.ensureMember(cluster, memberKc));
+        ready.push(await this.pool.ensure(cluster, memberKc));
       } catch (err) {
-        await this.dropMember(cluster);
+        await this.pool.drop(cluster);
         o.clientError = `${cluster}: cannot build a client: ${errorText(err)}`;
       }
     }
@@ -510,14 +401,14 @@ export class Federator {
             return;
           }
           const text = errorText(err);
-          this.memberFailed(m, text, now);
+          this.pool.failed(m, text, now);
           o.verdict = validateMember(leaderVersion, { cluster: m.cluster, error: text }, this.ns);
           o.retryAt = m.retryAt;
         }
       }),
     );
     const verdicts = ready.map((m) => outcomeOf(m.cluster).verdict!);
-    for (const v of verdicts) memberUp.set({ cluster: v.cluster }, v.ok ? 1 : 0);
+    for (const v of verdicts) M.memberUp.set({ cluster: v.cluster }, v.ok ? 1 : 0);
     const fatal = verdicts.find((v) => !v.ok && v.fatal);
     const skipped = verdicts.filter((v) => !v.ok);
     const validMembers = ready.filter((m) => outcomeOf(m.cluster).verdict!.ok);
@@ -550,7 +441,7 @@ export class Federator {
         kindConds.push(falseCondition(CONDITION_OF[kind], Reason.NoValidMembers, 'no valid member cluster to federate to'));
       }
     } else {
-      await Promise.all(validMembers.map((m) => this.federateMember(m, outcomeOf(m.cluster), now)));
+      await Promise.all(validMembers.map((m) => this.copier.federateMember(m, outcomeOf(m.cluster), now)));
       const skippedClusters = [
         ...outcomes.filter((o) => o.clientError).map((o) => o.cluster),
         ...skipped.map((v) => v.cluster),
@@ -579,10 +470,9 @@ export class Federator {
     result.conditions = [valid, clientsCond, membersCond, ...kindConds];
     await this.writeStatus(amko, result.conditions);
     const ok = result.conditions.every((c) => c.status === 'True');
-    reconcileCount.inc({ result: ok ? 'ok' : 'error' });
+    M.reconciles.inc({ result: ok ? 'ok' : 'error' });
 
-    const retryAts = [...this.members.values()].map((m) => m.retryAt).filter((t) => t > 0);
-    const nextRetry = retryAts.length ? Math.min(...retryAts) : Infinity;
+    const nextRetry = this.pool.nextRetry();
     // Anything else failing (a rejected write, a missing AMKOCluster) is retried at the initial backoff pace, capped by the resync.
     const softRetry = ok ? Infinity : now + Math.min(this.opts.resyncIntervalMs, Math.max(this.opts.retryInitialMs, 5_000));
     this.scheduleWake(Math.min(nextRetry, softRetry, now + this.opts.resyncIntervalMs));
@@ -605,114 +495,8 @@ export class Federator {
     );
   }
 
-  /** Brings one valid member's copies of every federated kind in line with the leader. */
-  private async federateMember(m: MemberState, o: MemberOutcome, now: number): Promise<void> {
-    let transient: string | undefined;
-    for (const kind of FEDERATED_KINDS) {
-      if (transient) {
-        o.kinds[kind] = transient;
-        continue;
-      }
-      try {
-        const errs = await this.federateKind(m, kind);
-        o.kinds[kind] = errs.join('; ');
-      } catch (err) {
-        const text = errorText(err);
-        o.kinds[kind] = text;
-        if (Federator.isTransient(err)) transient = text;
-      }
-    }
-    if (transient) {
-      this.memberFailed(m, transient, now);
-      o.retryAt = m.retryAt;
-    } else {
-      this.memberSucceeded(m);
-    }
-  }
-
-  /** Returns per-object write errors (rejected writes); throws when the member cannot be listed or reached. */
-  private async federateKind(m: MemberState, kind: FederatedKind): Promise<string[]> {
-    const copyOpts = {
-      apiVersion: apiVersionOf(kind),
-      kind: KINDS[kind].kind,
-      namespace: this.ns,
-      copyUuidAnnotation: kind === 'GSLBConfig',
-    };
-    const current = (await m.objects.list<Obj>(kind, this.ns)).items;
-    const plan = planFollower(this.leaderObjects(kind), current, copyOpts);
-    if (isEmptyPlan(plan)) return [];
-    const errors: string[] = [];
-    const run = async (op: string, name: string, f: () => Promise<unknown>) => {
-      try {
-        await f();
-        writeCount.inc({ cluster: m.cluster, kind, op });
-        this.log?.info({ cluster: m.cluster, kind, name, op }, 'federated');
-      } catch (err) {
-        if (Federator.isTransient(err)) throw err;
-        errors.push(`${op} ${KINDS[kind].singular} ${name}: ${errorText(err)}`);
-      }
-    };
-    for (const name of plan.delete) await run('delete', name, () => m.objects.delete(kind, this.ns, name));
-    for (const obj of plan.update) {
-      const name = obj.metadata!.name!;
-      await run('update', name, () => m.objects.replace(kind, this.ns, name, obj));
-    }
-    for (const obj of plan.create) {
-      const name = obj.metadata!.name!;
-      await run('create', name, () => m.objects.create(kind, this.ns, obj));
-    }
-    return errors;
-  }
-
   private async writeStatus(amko: AmkoClusterObj, desired: DesiredCondition[]): Promise<void> {
-    const name = amko.metadata?.name;
-    if (!name) return;
-    // Re-read from the cache: the informer holds the newest status we wrote.
-    const currentObj = (this.ownInformers.AMKOCluster.get(name, this.ns) as AmkoClusterObj | undefined) ?? amko;
-    const current = currentObj.status?.conditions;
-    const next = mergeConditions(current, desired, currentObj.metadata?.generation);
-    if (conditionsEqual(current, next)) return;
-    try {
-      await this.own.patchStatus('AMKOCluster', this.ns, name, { conditions: next });
-    } catch (err) {
-      this.log?.warn({ amkoCluster: name, err: errorText(err) }, 'cannot write AMKOCluster status');
-      this.scheduleWake(Date.now() + this.opts.retryInitialMs);
-      return;
-    }
-    // Keep the cached object current so that a reconcile before the watch event does not rewrite the same status.
-    (currentObj as { status?: { conditions?: Condition[] } }).status = { ...(currentObj.status ?? {}), conditions: next };
-    if (this.opts.events) {
-      for (const c of changedConditions(current, next)) await this.emitEvent(currentObj, c);
-    }
-  }
-
-  private async emitEvent(amko: AmkoClusterObj, c: Condition): Promise<void> {
-    const name = amko.metadata?.name ?? '';
-    const now = new Date();
-    try {
-      await this.own.createEvent(this.ns, {
-        metadata: { generateName: `${name}.`, namespace: this.ns },
-        involvedObject: {
-          apiVersion: apiVersionOf('AMKOCluster'),
-          kind: 'AMKOCluster',
-          name,
-          namespace: this.ns,
-          uid: amko.metadata?.uid,
-          resourceVersion: amko.metadata?.resourceVersion,
-        },
-        reason: c.reason,
-        message: `${c.type}=${c.status}: ${c.message ?? ''}`.slice(0, 1024),
-        type: c.status === 'True' ? 'Normal' : 'Warning',
-        source: { component: 'amko-federator' },
-        reportingComponent: 'amko-federator',
-        reportingInstance: process.env.POD_NAME ?? 'amko',
-        firstTimestamp: now.toISOString(),
-        lastTimestamp: now.toISOString(),
-        count: 1,
-      });
-    } catch (err) {
-      this.log?.debug({ err: errorText(err) }, 'cannot create event');
-    }
+    if (!(await this.statusWriter.write(amko, desired))) this.scheduleWake(Date.now() + this.opts.retryInitialMs);
   }
 }
 
