@@ -534,6 +534,20 @@ export class ReconcileWorker implements LeaseSource {
     for (const k of this.allKeys()) this.queue.add(k);
   }
 
+  /**
+   * After a full resync: queues only the keys whose plan against the fresh cache is not empty, so
+   * unchanged keys never occupy the queue (and its token bucket) and a change arriving meanwhile does
+   * not wait behind all of them (bench/sync.ts: p99 7.6 s during a 10k-key resync). Plans in slices
+   * to keep the event loop responsive; a key that changes meanwhile is queued by its own event.
+   */
+  private async enqueueNeeded(): Promise<void> {
+    let n = 0;
+    for (const k of this.allKeys()) {
+      if (this.planKey(k).length > 0) this.queue.add(k);
+      if (++n % 500 === 0) await new Promise((r) => setImmediate(r));
+    }
+  }
+
   // ---------------------------------------------------------------- Avi state
 
   private scheduleResync(): void {
@@ -595,7 +609,7 @@ export class ReconcileWorker implements LeaseSource {
       this.resynced = true;
       M.resyncs.inc({ result: 'ok' });
       if (this.reportAfterResync) this.reportSynced(this.reportAfterResync);
-      this.enqueueAll();
+      await this.enqueueNeeded();
     } catch (err) {
       M.resyncs.inc({ result: 'error' });
       this.log.warn({ err: describeError(err) }, 'full resync failed');
