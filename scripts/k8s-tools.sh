@@ -26,6 +26,13 @@ GO_MIN_MINOR=26                # k8s v1.36 and etcd v3.6.16 need go >= 1.26
 
 TOOLS_VERSION="k8s-${K8S_VERSION}_etcd-${ETCD_VERSION}_helm-${HELM_VERSION}"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# The git-ignored .cache/k8s-tools is a link into a per-machine cache, so a fresh
+# clone on the same machine (CI runs in one) reuses the binaries; a new machine
+# simply builds them. K8S_TOOLS_CACHE overrides the whole location.
+if [[ -z "${K8S_TOOLS_CACHE:-}" && ! -e "$ROOT/.cache/k8s-tools" ]]; then
+  MACHINE_CACHE="${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/amko-k8s-tools"
+  mkdir -p "$MACHINE_CACHE" "$ROOT/.cache" && ln -sfn "$MACHINE_CACHE" "$ROOT/.cache/k8s-tools" || true
+fi
 CACHE="${K8S_TOOLS_CACHE:-$ROOT/.cache/k8s-tools}/${TOOLS_VERSION}"
 BIN="$CACHE/bin"
 
