@@ -2,35 +2,9 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { buildDesired, buildDesiredGs, type DesiredInputs } from '../../src/reconcile/desired/gslbservice.js';
 import { nonPathHmName, passthroughHmName, pathHmName } from '../../src/reconcile/desired/healthmonitors.js';
-import type { NamedMember } from '../../src/reconcile/members/types.js';
 import type { GDPSpec } from '../../src/api/gdp.js';
 import type { GSLBHostRuleSpec } from '../../src/api/gslbhostrule.js';
-
-const UUID = '11111111-2222-3333-4444-555555555555';
-const CB = `amko-${UUID}`;
-
-function inputs(gdp?: GDPSpec, rules: GSLBHostRuleSpec[] = [], templates: DesiredInputs['templates'] = new Map()): DesiredInputs {
-  return { createdBy: CB, amkoUuid: UUID, gdp, hostRules: new Map(rules.map((r) => [r.fqdn, r])), templates };
-}
-
-function member(p: Partial<NamedMember> & Pick<NamedMember, 'cluster' | 'ip'>): NamedMember {
-  return {
-    kind: 'INGRESS',
-    namespace: 'default',
-    name: 'ing',
-    hostname: 'app.example.com',
-    gsName: 'app.example.com',
-    aliases: [],
-    tenant: 'admin',
-    tls: false,
-    passthrough: false,
-    paths: ['/'],
-    vsUuid: `vs-${p.cluster}`,
-    controllerUuid: `ctrl-${p.cluster}`,
-    syncVipOnly: false,
-    ...p,
-  };
-}
+import { AMKO_UUID as UUID, CREATED_BY as CB, desiredInputs as inputs, namedMember as member } from './fixtures.js';
 
 const sha1 = (s: string) => createHash('sha1').update(s).digest('hex');
 

@@ -1,29 +1,12 @@
 import assert from 'node:assert/strict';
-import { buildDesiredGs, type DesiredInputs } from '../../src/reconcile/desired/gslbservice.js';
+import { buildDesiredGs } from '../../src/reconcile/desired/gslbservice.js';
 import { diffKey, gsChanges, refName, describeOperation } from '../../src/reconcile/diff.js';
 import type { NamedMember } from '../../src/reconcile/members/types.js';
 import type { GslbService, HealthMonitor } from '../../src/avi/types.js';
+import { CREATED_BY as CB, desiredInputs, namedMember } from './fixtures.js';
 
-const UUID = '11111111-2222-3333-4444-555555555555';
-const CB = `amko-${UUID}`;
-const inputs: DesiredInputs = { createdBy: CB, amkoUuid: UUID, gdp: {}, hostRules: new Map(), templates: new Map() };
-const m = (cluster: string, ip: string, paths = ['/']): NamedMember => ({
-  cluster,
-  kind: 'INGRESS',
-  namespace: 'default',
-  name: 'ing',
-  hostname: 'app.example.com',
-  gsName: 'app.example.com',
-  aliases: [],
-  tenant: 'admin',
-  tls: false,
-  passthrough: false,
-  paths,
-  ip,
-  vsUuid: `vs-${cluster}`,
-  controllerUuid: `ctrl-${cluster}`,
-  syncVipOnly: false,
-});
+const inputs = desiredInputs({});
+const m = (cluster: string, ip: string, paths = ['/']): NamedMember => namedMember({ cluster, ip, paths });
 
 /** What a controller would return: uuids, uuid refs with #name, extra defaulted fields, reordered members. */
 function asStored(gs: GslbService, hms: HealthMonitor[]): GslbService {

@@ -1,6 +1,10 @@
 // Object builders shared by the reconcile tests.
 import type { V1Ingress, V1Namespace, V1Service } from '@kubernetes/client-node';
+import type { GDPSpec } from '../../src/api/gdp.js';
+import type { GSLBHostRuleSpec } from '../../src/api/gslbhostrule.js';
+import type { DesiredInputs } from '../../src/reconcile/desired/gslbservice.js';
 import type { Route } from '../../src/reconcile/members/derive.js';
+import type { NamedMember } from '../../src/reconcile/members/types.js';
 
 export const CTRL_UUID = 'cluster-0f4c5d1e-1111-2222-3333-444455556666';
 
@@ -11,6 +15,35 @@ export function akoAnnotations(hosts: string[], extra: Record<string, string> = 
     'ako.vmware.com/host-fqdn-vs-uuid-map': JSON.stringify(map),
     'ako.vmware.com/controller-cluster-uuid': CTRL_UUID,
     ...extra,
+  };
+}
+
+/** The amko-uuid of the instance the desired-state tests plan for, and the created_by it writes. */
+export const AMKO_UUID = '11111111-2222-3333-4444-555555555555';
+export const CREATED_BY = `amko-${AMKO_UUID}`;
+
+/** What buildDesired/buildDesiredGs read besides the members: a GDP, GSLBHostRules (keyed by FQDN) and templates. */
+export function desiredInputs(gdp?: GDPSpec, rules: GSLBHostRuleSpec[] = [], templates: DesiredInputs['templates'] = new Map()): DesiredInputs {
+  return { createdBy: CREATED_BY, amkoUuid: AMKO_UUID, gdp, hostRules: new Map(rules.map((r) => [r.fqdn, r])), templates };
+}
+
+/** A member Ingress app.example.com on path `/` in `cluster`, with VS and controller uuids derived from the cluster name. */
+export function namedMember(p: Partial<NamedMember> & Pick<NamedMember, 'cluster' | 'ip'>): NamedMember {
+  return {
+    kind: 'INGRESS',
+    namespace: 'default',
+    name: 'ing',
+    hostname: 'app.example.com',
+    gsName: 'app.example.com',
+    aliases: [],
+    tenant: 'admin',
+    tls: false,
+    passthrough: false,
+    paths: ['/'],
+    vsUuid: `vs-${p.cluster}`,
+    controllerUuid: `ctrl-${p.cluster}`,
+    syncVipOnly: false,
+    ...p,
   };
 }
 
