@@ -15,6 +15,20 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const CHART = path.join(ROOT, 'charts/amko');
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
+/** gdpConfig fields the chart copies into the GDP spec unchanged. */
+const GDP_VERBATIM = {
+  trafficSplit: [
+    { cluster: 'cluster1-admin', weight: 8 },
+    { cluster: 'cluster2-admin', weight: 2, priority: 20 },
+  ],
+  ttl: 30,
+  healthMonitorRefs: ['hm1'],
+  sitePersistenceRef: 'gap-1',
+  pkiProfileRef: 'pki-1',
+  poolAlgorithmSettings: { lbAlgorithm: 'GSLB_ALGORITHM_CONSISTENT_HASH', hashMask: 8 },
+  downResponse: { type: 'GSLB_SERVICE_DOWN_RESPONSE_FALLBACK_IP', fallbackIP: '10.0.0.1' },
+};
+
 const FULL_VALUES = {
   replicaCount: 3,
   configs: {
@@ -34,16 +48,7 @@ const FULL_VALUES = {
     appSelector: { label: { app: 'gslb' } },
     namespaceSelector: { label: { ns: 'gslb' } },
     matchClusters: ['cluster1-admin', { cluster: 'cluster2-admin', syncVipOnly: true }],
-    trafficSplit: [
-      { cluster: 'cluster1-admin', weight: 8 },
-      { cluster: 'cluster2-admin', weight: 2, priority: 20 },
-    ],
-    ttl: 30,
-    healthMonitorRefs: ['hm1'],
-    sitePersistenceRef: 'gap-1',
-    pkiProfileRef: 'pki-1',
-    poolAlgorithmSettings: { lbAlgorithm: 'GSLB_ALGORITHM_CONSISTENT_HASH', hashMask: 8 },
-    downResponse: { type: 'GSLB_SERVICE_DOWN_RESPONSE_FALLBACK_IP', fallbackIP: '10.0.0.1' },
+    ...GDP_VERBATIM,
   },
   federation: { enabled: true, currentCluster: 'cluster1-admin', currentClusterIsLeader: true, memberClusters: ['cluster1-admin', 'cluster2-admin'] },
   webhook: { failurePolicy: 'Ignore', timeoutSeconds: 3 },
@@ -279,16 +284,7 @@ describe('Helm chart charts/amko (real helm)', function () {
     assert.deepEqual(find(objs, 'GlobalDeploymentPolicy', 'global-gdp').spec, {
       matchRules: { appSelector: { label: { app: 'gslb' } }, namespaceSelector: { label: { ns: 'gslb' } } },
       matchClusters: [{ cluster: 'cluster1-admin' }, { cluster: 'cluster2-admin', syncVipOnly: true }],
-      trafficSplit: [
-        { cluster: 'cluster1-admin', weight: 8 },
-        { cluster: 'cluster2-admin', weight: 2, priority: 20 },
-      ],
-      ttl: 30,
-      healthMonitorRefs: ['hm1'],
-      sitePersistenceRef: 'gap-1',
-      pkiProfileRef: 'pki-1',
-      poolAlgorithmSettings: { lbAlgorithm: 'GSLB_ALGORITHM_CONSISTENT_HASH', hashMask: 8 },
-      downResponse: { type: 'GSLB_SERVICE_DOWN_RESPONSE_FALLBACK_IP', fallbackIP: '10.0.0.1' },
+      ...GDP_VERBATIM,
     });
     const ac = find(objs, 'AMKOCluster', 'amkocluster-federation');
     assert.deepEqual(ac.spec, { clusterContext: 'cluster1-admin', isLeader: true, version: '0.1.0', clusters: ['cluster1-admin', 'cluster2-admin'] });
