@@ -265,25 +265,15 @@ export class Federator {
     const role = roleFromAMKOClusters(live, this.ns);
     const result: FederationResult = { role: role.role, conditions: [], members: [], at: now };
 
-    if (live.length === 0) {
-      await this.pool.dropAll();
-      M.reconciles.inc({ result: 'none' });
-      this.scheduleWake(now + this.opts.resyncIntervalMs);
-      return result;
-    }
+    if (live.length === 0) return this.endWithoutFederating(result, 'none', [], []);
 
     const sanity = checkOwnAMKOCluster(live, this.ns);
     if (live.length > 1) {
-      await this.pool.dropAll();
       const conds = [
         falseCondition(ConditionType.Valid, sanity!.reason, sanity!.message),
         ...this.notEvaluated(`the AMKOCluster is invalid: ${sanity!.message}`),
       ];
-      for (const a of live) await this.writeStatus(a, conds);
-      result.conditions = conds;
-      M.reconciles.inc({ result: 'invalid' });
-      this.scheduleWake(now + this.opts.resyncIntervalMs);
-      return result;
+      return this.endWithoutFederating(result, 'invalid', conds, live);
     }
 
     const amko = live[0]!;
@@ -293,45 +283,18 @@ export class Federator {
       : trueCondition(ConditionType.Valid, Reason.Valid, 'the AMKOCluster object is valid');
 
     if (!amko.spec?.isLeader) {
-      await this.pool.dropAll();
       const msg = `this AMKO is a follower (spec.isLeader is not true): it does not sync to Avi and does not federate`;
-      result.conditions = [
-        valid,
-        falseCondition(ConditionType.MemberClientsReady, Reason.NotLeader, msg),
-        falseCondition(ConditionType.MembersValidated, Reason.NotLeader, msg),
-        falseCondition(ConditionType.GSLBConfigFederated, Reason.NotLeader, msg),
-        falseCondition(ConditionType.GDPFederated, Reason.NotLeader, msg),
-      ];
-      await this.writeStatus(amko, result.conditions);
-      M.reconciles.inc({ result: 'follower' });
-      this.scheduleWake(now + this.opts.resyncIntervalMs);
-      return result;
+      return this.endWithoutFederating(result, 'follower', [valid, ...memberConditions(falseCondition, Reason.NotLeader, msg)], [amko]);
     }
 
     if (sanity) {
-      await this.pool.dropAll();
-      result.conditions = [valid, ...this.notEvaluated(`the AMKOCluster is invalid: ${sanity.message}`)];
-      await this.writeStatus(amko, result.conditions);
-      M.reconciles.inc({ result: 'error' });
-      this.scheduleWake(now + this.opts.resyncIntervalMs);
-      return result;
+      return this.endWithoutFederating(result, 'error', [valid, ...this.notEvaluated(`the AMKOCluster is invalid: ${sanity.message}`)], [amko]);
     }
 
     const contexts = memberContexts(amko.spec);
     if (contexts.length === 0) {
-      await this.pool.dropAll();
       const msg = 'spec.clusters names no member cluster besides this one: nothing to federate';
-      result.conditions = [
-        valid,
-        trueCondition(ConditionType.MemberClientsReady, Reason.NoMembers, msg),
-        trueCondition(ConditionType.MembersValidated, Reason.NoMembers, msg),
-        trueCondition(ConditionType.GSLBConfigFederated, Reason.NoMembers, msg),
-        trueCondition(ConditionType.GDPFederated, Reason.NoMembers, msg),
-      ];
-      await this.writeStatus(amko, result.conditions);
-      M.reconciles.inc({ result: 'ok' });
-      this.scheduleWake(now + this.opts.resyncIntervalMs);
-      return result;
+      return this.endWithoutFederating(result, 'ok', [valid, ...memberConditions(trueCondition, Reason.NoMembers, msg)], [amko]);
     }
 
     // Member clients.
@@ -344,16 +307,12 @@ export class Federator {
       kcError = `cannot load the member-cluster kubeconfig: ${errorText(err)}`;
     }
     if (!memberKc) {
-      await this.pool.dropAll();
-      result.conditions = [
+      const conds = [
         valid,
         falseCondition(ConditionType.MemberClientsReady, Reason.NoMemberKubeconfig, kcError!),
         ...this.notEvaluated(kcError!).slice(1),
       ];
-      await this.writeStatus(amko, result.conditions);
-      M.reconciles.inc({ result: 'error' });
-      this.scheduleWake(now + this.opts.resyncIntervalMs);
-      return result;
+      return this.endWithoutFederating(result, 'error', conds, [amko]);
     }
     for (const c of this.pool.clusters()) if (!contexts.includes(c)) await this.pool.drop(c);
     const outcomes: MemberOutcome[] = [];
@@ -480,13 +439,26 @@ export class Federator {
   }
 
   private notEvaluated(why: string): DesiredCondition[] {
-    const msg = `not evaluated: ${why}`;
-    return [
-      falseCondition(ConditionType.MemberClientsReady, Reason.NotEvaluated, msg),
-      falseCondition(ConditionType.MembersValidated, Reason.NotEvaluated, msg),
-      falseCondition(ConditionType.GSLBConfigFederated, Reason.NotEvaluated, msg),
-      falseCondition(ConditionType.GDPFederated, Reason.NotEvaluated, msg),
-    ];
+    return memberConditions(falseCondition, Reason.NotEvaluated, `not evaluated: ${why}`);
+  }
+
+  /**
+   * A reconcile that federates nothing (no, several or an invalid AMKOCluster, a
+   * follower, no members, no member kubeconfig): member clients are dropped,
+   * `conditions` written to each of `amkos`, and the next look is the periodic resync.
+   */
+  private async endWithoutFederating(
+    result: FederationResult,
+    outcome: 'none' | 'invalid' | 'follower' | 'error' | 'ok',
+    conditions: DesiredCondition[],
+    amkos: AmkoClusterObj[],
+  ): Promise<FederationResult> {
+    await this.pool.dropAll();
+    for (const a of amkos) await this.writeStatus(a, conditions);
+    result.conditions = conditions;
+    M.reconciles.inc({ result: outcome });
+    this.scheduleWake(result.at + this.opts.resyncIntervalMs);
+    return result;
   }
 
   private leaderObjects(kind: FederatedKind): Obj[] {
@@ -505,4 +477,11 @@ export async function startFederator(options: FederatorOptions): Promise<Federat
   const f = new Federator(options);
   await f.start();
   return f;
+}
+
+/** The four member-side conditions (clients, validation, GSLBConfig and GDP federation), all with one status, reason and message. */
+function memberConditions(make: typeof trueCondition, reason: Reason, message: string): DesiredCondition[] {
+  return [ConditionType.MemberClientsReady, ConditionType.MembersValidated, ConditionType.GSLBConfigFederated, ConditionType.GDPFederated].map((type) =>
+    make(type, reason, message),
+  );
 }
