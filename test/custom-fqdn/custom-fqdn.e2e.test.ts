@@ -12,7 +12,19 @@ import { sharedControlPlanes } from '../harness/shared.js';
 import type { ClusterHandle, ControlPlanes } from '../harness/control-plane.js';
 import { startAviSimulator, type AviSimulator } from '../avi-sim/server.js';
 import { akoAnnotations } from '../reconcile/fixtures.js';
-import { createWithStatus, ensureNamespace, k, kTry, mergePatch, waitFor } from '../reconcile/e2e-helpers.js';
+import {
+  createAviSecret,
+  createGslbConfig,
+  createWithStatus,
+  ensureNamespace,
+  k,
+  kTry,
+  mergePatch,
+  schemalessCrd,
+  simReader,
+  simWorkerOptions,
+  waitFor,
+} from '../reconcile/e2e-helpers.js';
 import { installAmkoCrds, installCrds } from '../federation/support.js';
 
 const ID = randomBytes(3).toString('hex');
@@ -27,33 +39,13 @@ const HR_PATH = `/apis/ako.vmware.com/v1beta1/namespaces/${APP_NS}/hostrules`;
 const ING_PATH = `/apis/networking.k8s.io/v1/namespaces/${APP_NS}/ingresses`;
 const log = createLogger({ level: process.env.AMKO_TEST_VERBOSE ? 'debug' : 'silent' });
 
-const HOSTRULE_CRD = {
-  apiVersion: 'apiextensions.k8s.io/v1',
-  kind: 'CustomResourceDefinition',
-  metadata: { name: 'hostrules.ako.vmware.com' },
-  spec: {
-    group: 'ako.vmware.com',
-    scope: 'Namespaced',
-    names: { kind: 'HostRule', listKind: 'HostRuleList', plural: 'hostrules', singular: 'hostrule', shortNames: ['hostrule', 'hr'] },
-    versions: [
-      {
-        name: 'v1beta1',
-        served: true,
-        storage: true,
-        subresources: { status: {} },
-        schema: {
-          openAPIV3Schema: {
-            type: 'object',
-            properties: {
-              spec: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
-              status: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
-            },
-          },
-        },
-      },
-    ],
-  },
-};
+const HOSTRULE_CRD = schemalessCrd('ako.vmware.com', 'v1beta1', {
+  kind: 'HostRule',
+  listKind: 'HostRuleList',
+  plural: 'hostrules',
+  singular: 'hostrule',
+  shortNames: ['hostrule', 'hr'],
+});
 
 function ingress(name: string, host: string, ip: string, opts: { tls?: boolean; annotations?: Record<string, string> } = {}) {
   return {
@@ -145,24 +137,9 @@ describe('custom global FQDNs through AKO HostRules (worker + Avi simulator)', f
     await ensureNamespace(c1, AMKO_NS);
     for (const c of [c2, c3]) await ensureNamespace(c, APP_NS);
     sim = await startAviSimulator();
-    reader = AviClient.create({ controller: sim.host, username: 'admin', password: 'sim-Secret-pw#1', caPem: sim.caPem, log });
-    await k(c1, 'POST', `/api/v1/namespaces/${AMKO_NS}/secrets`, {
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: { name: 'gslb-avi-secret' },
-      stringData: { username: 'admin', password: 'sim-Secret-pw#1' },
-    });
-    await k(c1, 'POST', GC_PATH, {
-      apiVersion: 'amko.vmware.com/v1alpha1',
-      kind: 'GSLBConfig',
-      metadata: { name: 'gc-1', annotations: { 'amko.vmware.com/amko-uuid': UUID } },
-      spec: {
-        gslbLeader: { credentials: 'gslb-avi-secret', controllerIP: sim.host, tenant: 'admin' },
-        memberClusters: [{ clusterContext: 'cluster2' }, { clusterContext: 'cluster3' }],
-        refreshInterval: 3600,
-        useCustomGlobalFqdn: true,
-      },
-    });
+    reader = simReader(sim, log);
+    await createAviSecret(c1, AMKO_NS);
+    await createGslbConfig(c1, GC_PATH, { uuid: UUID, controller: sim.host, members: ['cluster2', 'cluster3'], spec: { useCustomGlobalFqdn: true } });
     await k(c1, 'POST', GDP_PATH, {
       apiVersion: 'amko.vmware.com/v1alpha2',
       kind: 'GlobalDeploymentPolicy',
@@ -179,11 +156,8 @@ describe('custom global FQDNs through AKO HostRules (worker + Avi simulator)', f
       namespace: AMKO_NS,
       memberKubeconfigPath: cp.kubeconfigPath,
       log,
-      aviFactory: (c) => AviClient.create({ ...c, caPem: sim.caPem, log, timeoutMs: 1500 }),
       leaderElection: false,
-      queue: { fastBaseDelayMs: 50, slowBaseDelayMs: 200, maxDelayMs: 1000 },
-      memberBackoff: { initialMs: 200, maxMs: 1000 },
-      retryDelayMs: 300,
+      ...simWorkerOptions(sim, log),
     });
     await worker.start();
   });

@@ -3,8 +3,16 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
+import { AviClient } from '../../src/avi/client.js';
+import type { Logger } from '../../src/log.js';
+import type { ReconcileWorkerOptions } from '../../src/reconcile/index.js';
+import type { AviSimulator } from '../avi-sim/server.js';
 import { clusterRequest, type ClusterHandle } from '../harness/control-plane.js';
 import { REPO_ROOT } from '../harness/tools.js';
+
+/** The Avi simulator's admin credentials (test/avi-sim). */
+export const SIM_USERNAME = 'admin';
+export const SIM_PASSWORD = 'sim-Secret-pw#1';
 
 export async function k(cluster: ClusterHandle, method: string, p: string, body?: unknown): Promise<any> {
   const r = await clusterRequest(cluster, method, p, body);
@@ -54,17 +62,26 @@ export async function installAmkoCrds(cluster: ClusterHandle): Promise<void> {
 
 /** A minimal OpenShift Route CRD (route.openshift.io/v1) with a status subresource. */
 export async function installRouteCrd(cluster: ClusterHandle): Promise<void> {
-  await applyCrd(cluster, {
+  await applyCrd(cluster, schemalessCrd('route.openshift.io', 'v1', { kind: 'Route', listKind: 'RouteList', plural: 'routes', singular: 'route' }));
+}
+
+/**
+ * A namespaced CRD with a status subresource whose spec and status accept any
+ * fields: enough for the worker to watch a foreign kind (AKO's, OpenShift's)
+ * without its real schema.
+ */
+export function schemalessCrd(group: string, version: string, names: { kind: string; listKind: string; plural: string; singular: string; shortNames?: string[] }) {
+  return {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',
-    metadata: { name: 'routes.route.openshift.io' },
+    metadata: { name: `${names.plural}.${group}` },
     spec: {
-      group: 'route.openshift.io',
+      group,
       scope: 'Namespaced',
-      names: { kind: 'Route', listKind: 'RouteList', plural: 'routes', singular: 'route' },
+      names,
       versions: [
         {
-          name: 'v1',
+          name: version,
           served: true,
           storage: true,
           subresources: { status: {} },
@@ -80,7 +97,7 @@ export async function installRouteCrd(cluster: ClusterHandle): Promise<void> {
         },
       ],
     },
-  });
+  };
 }
 
 async function applyCrd(cluster: ClusterHandle, crd: any): Promise<void> {
@@ -128,4 +145,48 @@ export async function createWithStatus(cluster: ClusterHandle, collection: strin
   const created = await k(cluster, 'POST', collection, rest);
   if (status) return mergePatch(cluster, `${collection}/${obj.metadata.name}/status`, { status });
   return created;
+}
+
+/** An Avi client logged in to the simulator as admin, for reading back what the worker wrote. */
+export function simReader(sim: AviSimulator, log: Logger): AviClient {
+  return AviClient.create({ controller: sim.host, username: SIM_USERNAME, password: SIM_PASSWORD, caPem: sim.caPem, log });
+}
+
+/** The `gslb-avi-secret` Secret a GSLBConfig names as its credentials, holding the simulator's admin login. */
+export async function createAviSecret(cluster: ClusterHandle, namespace: string): Promise<void> {
+  await k(cluster, 'POST', `/api/v1/namespaces/${namespace}/secrets`, {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'gslb-avi-secret' },
+    stringData: { username: SIM_USERNAME, password: SIM_PASSWORD },
+  });
+}
+
+/**
+ * Creates GSLBConfig `gc-1` (in the collection `gcPath`) pointing at the simulator
+ * with `gslb-avi-secret`, owned by `uuid`, with the given member clusters; a one-hour
+ * refresh so that only watch events drive the tests.
+ */
+export async function createGslbConfig(cluster: ClusterHandle, gcPath: string, opts: { uuid: string; controller: string; members: string[]; spec?: Record<string, unknown> }): Promise<void> {
+  await k(cluster, 'POST', gcPath, {
+    apiVersion: 'amko.vmware.com/v1alpha1',
+    kind: 'GSLBConfig',
+    metadata: { name: 'gc-1', annotations: { 'amko.vmware.com/amko-uuid': opts.uuid } },
+    spec: {
+      gslbLeader: { credentials: 'gslb-avi-secret', controllerIP: opts.controller, tenant: 'admin' },
+      memberClusters: opts.members.map((clusterContext) => ({ clusterContext })),
+      refreshInterval: 3600,
+      ...opts.spec,
+    },
+  });
+}
+
+/** Worker settings that trust the simulator's CA and retry fast, so that an e2e test converges in seconds. */
+export function simWorkerOptions(sim: AviSimulator, log: Logger): Pick<ReconcileWorkerOptions, 'aviFactory' | 'queue' | 'memberBackoff' | 'retryDelayMs'> {
+  return {
+    aviFactory: (c) => AviClient.create({ ...c, caPem: sim.caPem, log, timeoutMs: 1500 }),
+    queue: { fastBaseDelayMs: 50, slowBaseDelayMs: 200, maxDelayMs: 1000 },
+    memberBackoff: { initialMs: 200, maxMs: 1000 },
+    retryDelayMs: 300,
+  };
 }

@@ -16,7 +16,19 @@ import { sharedControlPlanes } from '../harness/shared.js';
 import type { ClusterHandle, ControlPlanes } from '../harness/control-plane.js';
 import { startAviSimulator, type AviSimulator } from '../avi-sim/server.js';
 import { akoAnnotations } from './fixtures.js';
-import { createWithStatus, ensureNamespace, installAmkoCrds, k, kTry, mergePatch, waitFor } from './e2e-helpers.js';
+import {
+  createAviSecret,
+  createGslbConfig,
+  createWithStatus,
+  ensureNamespace,
+  installAmkoCrds,
+  k,
+  kTry,
+  mergePatch,
+  simReader,
+  simWorkerOptions,
+  waitFor,
+} from './e2e-helpers.js';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 
 const ID = randomBytes(3).toString('hex');
@@ -68,11 +80,8 @@ describe('reconcile worker lifecycle (member down at start, status progress, def
       namespace: NS,
       memberKubeconfigPath: cp.kubeconfigPath,
       log,
-      aviFactory: (c) => AviClient.create({ ...c, caPem: sim.caPem, log, timeoutMs: 1500 }),
       leaderElection: false,
-      queue: { fastBaseDelayMs: 50, slowBaseDelayMs: 200, maxDelayMs: 1000 },
-      memberBackoff: { initialMs: 200, maxMs: 1000 },
-      retryDelayMs: 300,
+      ...simWorkerOptions(sim, log),
       ...overrides,
     });
 
@@ -84,23 +93,9 @@ describe('reconcile worker lifecycle (member down at start, status progress, def
     await ensureNamespace(c1, NS);
     for (const c of [c2, c3]) await ensureNamespace(c, APP_NS);
     sim = await startAviSimulator();
-    reader = AviClient.create({ controller: sim.host, username: 'admin', password: 'sim-Secret-pw#1', caPem: sim.caPem, log });
-    await k(c1, 'POST', `/api/v1/namespaces/${NS}/secrets`, {
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: { name: 'gslb-avi-secret' },
-      stringData: { username: 'admin', password: 'sim-Secret-pw#1' },
-    });
-    await k(c1, 'POST', GC_PATH, {
-      apiVersion: 'amko.vmware.com/v1alpha1',
-      kind: 'GSLBConfig',
-      metadata: { name: 'gc-1', annotations: { 'amko.vmware.com/amko-uuid': UUID } },
-      spec: {
-        gslbLeader: { credentials: 'gslb-avi-secret', controllerIP: sim.host, tenant: 'admin' },
-        memberClusters: [{ clusterContext: 'cluster2' }, { clusterContext: 'cluster3' }],
-        refreshInterval: 3600,
-      },
-    });
+    reader = simReader(sim, log);
+    await createAviSecret(c1, NS);
+    await createGslbConfig(c1, GC_PATH, { uuid: UUID, controller: sim.host, members: ['cluster2', 'cluster3'] });
     // Site persistence without a PKI profile: the first federated PKI profile is used.
     await k(c1, 'POST', GDP_PATH, {
       apiVersion: 'amko.vmware.com/v1alpha2',

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { AviClient } from '../../src/avi/client.js';
 import { createLogger } from '../../src/log.js';
 import { registry } from '../../src/metrics.js';
-import { createReconcileWorker, GC_STATE, type ReconcileWorker } from '../../src/reconcile/index.js';
+import { createReconcileWorker, GC_STATE, type ReconcileWorker, type ReconcileWorkerOptions } from '../../src/reconcile/index.js';
 import { computePlan, formatPlan } from '../../src/reconcile/plan.js';
 import { nonPathHmName, pathHmName } from '../../src/reconcile/desired/healthmonitors.js';
 import type { GslbService } from '../../src/avi/types.js';
@@ -14,7 +14,20 @@ import { sharedControlPlanes } from '../harness/shared.js';
 import type { ClusterHandle, ControlPlanes } from '../harness/control-plane.js';
 import { startAviSimulator, type AviSimulator } from '../avi-sim/server.js';
 import { akoAnnotations } from './fixtures.js';
-import { createWithStatus, ensureNamespace, installAmkoCrds, installRouteCrd, k, kTry, mergePatch, waitFor } from './e2e-helpers.js';
+import {
+  createAviSecret,
+  createGslbConfig,
+  createWithStatus,
+  ensureNamespace,
+  installAmkoCrds,
+  installRouteCrd,
+  k,
+  kTry,
+  mergePatch,
+  simReader,
+  simWorkerOptions,
+  waitFor,
+} from './e2e-helpers.js';
 
 const NS = 'avi-system';
 const UUID = '6f1c7a52-3b0e-4c1d-9e8f-0a1b2c3d4e5f';
@@ -88,6 +101,16 @@ describe('reconcile worker end to end (real kube-apiservers + Avi simulator)', f
       await k(c1, 'PUT', `${GDP_PATH}/global-gdp`, { ...cur.json, spec });
     }
   }
+  /** A worker replica; all replicas compete for one Lease with a 3 s duration, so that failover fits in a test. */
+  const replica = (identity: string, overrides: Partial<ReconcileWorkerOptions> = {}) =>
+    createReconcileWorker({
+      kubeConfig: c1.kubeConfig,
+      memberKubeconfigPath: cp.kubeconfigPath,
+      log,
+      leaderElection: { identity, leaseName: 'rw-e2e-lease', leaseDurationMs: 3000, renewIntervalMs: 1000, retryIntervalMs: 300 },
+      ...simWorkerOptions(sim, log),
+      ...overrides,
+    });
   const gdpStatus = async () => (await kTry(c1, 'GET', `${GDP_PATH}/global-gdp`)).json?.status?.errorStatus;
   const baseGdp = {
     matchRules: { appSelector: { label: { app: APP } } },
@@ -106,40 +129,17 @@ describe('reconcile worker end to end (real kube-apiservers + Avi simulator)', f
     await installRouteCrd(c2);
     for (const c of [c1, c2, c3]) await ensureNamespace(c, testNs);
     sim = await startAviSimulator();
-    reader = AviClient.create({ controller: sim.host, username: 'admin', password: 'sim-Secret-pw#1', caPem: sim.caPem, log });
+    reader = simReader(sim, log);
     // Clean slate in avi-system.
     for (const p of [GDP_PATH, GHR_PATH, GC_PATH]) {
       const list = await k(c1, 'GET', p);
       for (const o of list.items ?? []) await kTry(c1, 'DELETE', `${p}/${o.metadata.name}`);
     }
     await kTry(c1, 'DELETE', `/api/v1/namespaces/${NS}/secrets/gslb-avi-secret`);
-    await k(c1, 'POST', `/api/v1/namespaces/${NS}/secrets`, {
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: { name: 'gslb-avi-secret' },
-      stringData: { username: 'admin', password: 'sim-Secret-pw#1' },
-    });
-    await k(c1, 'POST', GC_PATH, {
-      apiVersion: 'amko.vmware.com/v1alpha1',
-      kind: 'GSLBConfig',
-      metadata: { name: 'gc-1', annotations: { 'amko.vmware.com/amko-uuid': UUID } },
-      spec: {
-        gslbLeader: { credentials: 'gslb-avi-secret', controllerIP: sim.host, tenant: 'admin' },
-        memberClusters: [{ clusterContext: 'cluster1' }, { clusterContext: 'cluster2' }, { clusterContext: 'cluster3' }],
-        refreshInterval: 3600,
-      },
-    });
+    await createAviSecret(c1, NS);
+    await createGslbConfig(c1, GC_PATH, { uuid: UUID, controller: sim.host, members: ['cluster1', 'cluster2', 'cluster3'] });
     await setGdp(baseGdp);
-    worker = createReconcileWorker({
-      kubeConfig: c1.kubeConfig,
-      memberKubeconfigPath: cp.kubeconfigPath,
-      log,
-      aviFactory: (c) => AviClient.create({ ...c, caPem: sim.caPem, log, timeoutMs: 1500 }),
-      leaderElection: { identity: 'replica-a', leaseName: 'rw-e2e-lease', leaseDurationMs: 3000, renewIntervalMs: 1000, retryIntervalMs: 300 },
-      queue: { fastBaseDelayMs: 50, slowBaseDelayMs: 200, maxDelayMs: 1000 },
-      memberBackoff: { initialMs: 200, maxMs: 1000 },
-      retryDelayMs: 300,
-    });
+    worker = replica('replica-a');
     await worker.start();
   });
 
@@ -317,15 +317,8 @@ describe('reconcile worker end to end (real kube-apiservers + Avi simulator)', f
   it('leader failover: a standby replica takes over within the lease duration', async () => {
     await setGdp(baseGdp);
     await waitFor('route GS present', () => gsByName('shop.rw.example.com'));
-    worker2 = createReconcileWorker({
-      kubeConfig: c1.kubeConfig,
-      memberKubeconfigPath: cp.kubeconfigPath,
-      log,
-      aviFactory: (c) => AviClient.create({ ...c, caPem: sim.caPem, log, timeoutMs: 1500 }),
-      leaderElection: { identity: 'replica-b', leaseName: 'rw-e2e-lease', leaseDurationMs: 3000, renewIntervalMs: 1000, retryIntervalMs: 300 },
-      queue: { fastBaseDelayMs: 50, slowBaseDelayMs: 200, maxDelayMs: 1000 },
-      retryDelayMs: 300,
-    });
+    // The standby has always run with the default member backoff.
+    worker2 = replica('replica-b', { memberBackoff: undefined });
     await worker2.start();
     await new Promise((r) => setTimeout(r, 1500));
     assert.equal(worker.isLeader(), true);
