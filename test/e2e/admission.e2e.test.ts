@@ -62,6 +62,15 @@ describe('e2e: kubectl against a real API server (CRDs, CEL, amko webhook)', fun
   const assertNotStored = async (kind: string, name: string, ns = NS) => {
     assert.equal(await getJson(kind, name, ns), undefined, `${kind} ${ns}/${name} must not be stored`);
   };
+  /** `kubectl apply` of a schema/CEL case fails with exactly the API server's Invalid message, and nothing is stored. */
+  const assertSchemaRejects = async (c: (typeof SCHEMA_CASES)[number]) => {
+    const o = c.object as Obj;
+    const r = await k(['apply', '-f', '-'], yaml(o));
+    assert.equal(r.stdout, '');
+    assert.equal(r.stderr, invalidOutput(o.kind, o.metadata.name, c.causes));
+    assert.equal(r.code, 1);
+    await assertNotStored(o.kind, o.metadata.name);
+  };
 
   before(async function () {
     this.timeout(300_000);
@@ -76,14 +85,7 @@ describe('e2e: kubectl against a real API server (CRDs, CEL, amko webhook)', fun
 
   describe('the CRD schema and CEL rules alone (no webhook registered)', () => {
     for (const c of SCHEMA_CASES) {
-      it(`rejects ${c.title}, and stores nothing`, async () => {
-        const o = c.object as Obj;
-        const r = await k(['apply', '-f', '-'], yaml(o));
-        assert.equal(r.stdout, '');
-        assert.equal(r.stderr, invalidOutput(o.kind, o.metadata.name, c.causes));
-        assert.equal(r.code, 1);
-        await assertNotStored(o.kind, o.metadata.name);
-      });
+      it(`rejects ${c.title}, and stores nothing`, () => assertSchemaRejects(c));
     }
 
     it('lets the cross-object mistakes through (they are the webhook’s job): a GSLBHostRule outside avi-system', async () => {
@@ -163,14 +165,7 @@ describe('e2e: kubectl against a real API server (CRDs, CEL, amko webhook)', fun
     });
 
     for (const c of SCHEMA_CASES) {
-      it(`rejects ${c.title} with the same message, and stores nothing`, async () => {
-        const o = c.object as Obj;
-        const r = await k(['apply', '-f', '-'], yaml(o));
-        assert.equal(r.stdout, '');
-        assert.equal(r.stderr, invalidOutput(o.kind, o.metadata.name, c.causes));
-        assert.equal(r.code, 1);
-        await assertNotStored(o.kind, o.metadata.name);
-      });
+      it(`rejects ${c.title} with the same message, and stores nothing`, () => assertSchemaRejects(c));
     }
 
     /** Mistakes only the webhook can see (other objects, the namespace), as kubectl prints them. */
