@@ -167,8 +167,11 @@ describe('reconcile worker end to end (real kube-apiservers + Avi simulator)', f
     assert.equal(gs.created_by, CB);
     assert.equal(gs.description, `INGRESS/cluster1/${testNs}/web/web.rw.example.com,INGRESS/cluster2/${testNs}/web/web.rw.example.com`);
     assert.deepEqual(await hmNames(), [pathHmName('http', 'web.rw.example.com', '/'), pathHmName('http', 'web.rw.example.com', '/api')].sort());
-    const gc = await k(c1, 'GET', `${GC_PATH}/gc-1`);
-    assert.equal(gc.status?.state, GC_STATE.accepted);
+    // The state walks syncing -> synced -> accepted; under load the GslbService can be seen first.
+    await waitFor('GSLBConfig accepted', async () => {
+      const gc = await k(c1, 'GET', `${GC_PATH}/gc-1`);
+      return gc.status?.state === GC_STATE.accepted ? true : undefined;
+    });
     assert.equal(await gdpStatus(), 'success');
     // Monitors were created before the GslbService that uses them.
     const order = writes().map((e) => `${e.method} ${e.path}`);
