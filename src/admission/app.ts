@@ -1,6 +1,7 @@
 // The admission webhook as an express app: POST /validate, POST /mutate,
 // GET /healthz, /readyz, /metrics. Transport (TLS) lives in server.ts, so tests
 // can drive this app directly or through the real HTTPS server.
+import type { RequestListener } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { AMKO_NAMESPACE, GROUP } from '../api/common.js';
 import { KINDS, isKindName, type KindName } from '../api/kinds.js';
@@ -9,7 +10,8 @@ import { registry } from '../metrics.js';
 import { defaults, patchFor, ruleIds, validate, type Operation } from '../rules/index.js';
 import { namespaceOf } from '../rules/shared.js';
 import type { ClusterView } from '../rules/view.js';
-import { admissionDuration, admissionRejections, admissionRequests } from './metrics.js';
+import { withFastPath } from './fast-path.js';
+import { countRejection, countRequest, observeDuration } from './metrics.js';
 import {
   BadRequest,
   decodeReview,
@@ -43,17 +45,14 @@ export interface AdmissionAppOptions {
 
 export const DEFAULT_BODY_LIMIT = 3 * 1024 * 1024;
 
-type Webhook = 'validate' | 'mutate';
+/** The request listener for the HTTPS server: the fast path (fast-path.ts) in front of the express app. */
+export type AdmissionHandler = RequestListener & { express: express.Express };
 
-export function createAdmissionApp(opts: AdmissionAppOptions): express.Express {
+export function createAdmissionApp(opts: AdmissionAppOptions): AdmissionHandler {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
   const log = opts.log;
-  // The per-request decision line carries only scalars picked below (no request objects or
-  // headers), so it skips pino's redaction pass, which cost more than the rest of the request
-  // handling together (bench/webhook.ts profile, BENCHMARKS.md).
-  const decisionLog = typeof log.child === 'function' ? log.child({}, { redact: [] }) : log;
   const bodyLimit = opts.bodyLimit ?? DEFAULT_BODY_LIMIT;
 
   app.get('/healthz', (_req, res) => {
@@ -75,72 +74,19 @@ export function createAdmissionApp(opts: AdmissionAppOptions): express.Express {
 
   const requireJson = (req: Request, res: Response, next: NextFunction) => {
     if (!req.is('application/json')) {
-      admissionRequests.inc({ webhook: webhookOf(req), kind: '', operation: '', result: 'bad_request' });
+      countBadRequest(webhookOf(req));
       res.status(400).json(httpError(400, 'BadRequest', 'content-type must be application/json'));
       return;
     }
     next();
   };
   const parseJson = express.json({ limit: bodyLimit, type: 'application/json', strict: true });
+  const decide = createDecider(opts);
 
   for (const webhook of ['validate', 'mutate'] as const) {
     app.post(`/${webhook}`, requireJson, parseJson, async (req: Request, res: Response) => {
-      const started = process.hrtime.bigint();
-      let decoded;
-      try {
-        decoded = decodeReview(req.body);
-      } catch (err) {
-        if (!(err instanceof BadRequest)) throw err;
-        admissionRequests.inc({ webhook, kind: '', operation: '', result: 'bad_request' });
-        log.warn({ webhook, err: err.message }, 'bad admission request');
-        res.status(400).json(httpError(400, 'BadRequest', err.message));
-        return;
-      }
-      const { version, request } = decoded;
-      const kind = request.kind.kind;
-      let response: AdmissionResponse;
-      let rules: string[] = [];
-      let result: 'allowed' | 'denied' | 'error';
-      try {
-        const out = webhook === 'validate' ? await handleValidate(request, opts) : handleMutate(request, opts);
-        response = out.response;
-        rules = out.rules;
-        result = response.allowed ? 'allowed' : 'denied';
-      } catch (err) {
-        // Fail closed: the API server shows the message; failurePolicy is not involved.
-        log.error({ uid: request.uid, webhook, kind, err }, 'admission handler failed');
-        response = {
-          uid: request.uid,
-          allowed: false,
-          status: internalStatus(`amko ${webhook} webhook failed on ${kind} ${JSON.stringify(request.name ?? '')}: ${errorMessage(err)}`),
-        };
-        rules = ['internal'];
-        result = 'error';
-      }
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      admissionDuration.observe({ webhook }, seconds);
-      admissionRequests.inc({ webhook, kind: isKindName(kind) ? kind : 'other', operation: request.operation, result });
-      if (result === 'denied') for (const rule of rules) admissionRejections.inc({ kind, rule });
-      decisionLog.info(
-        {
-          uid: request.uid,
-          webhook,
-          kind,
-          namespace: request.namespace,
-          name: request.name,
-          operation: request.operation,
-          subResource: request.subResource,
-          dryRun: request.dryRun === true,
-          allowed: response.allowed,
-          code: response.status?.code,
-          rules,
-          warnings: response.warnings?.length ?? 0,
-          patched: response.patch !== undefined,
-          durationMs: Math.round(seconds * 1e6) / 1e3,
-        },
-        'admission decision',
-      );
-      res.json(review(version, response));
+      const reply = await decide(webhook, req.body);
+      res.status(reply.status).json(reply.body);
     });
   }
 
@@ -154,11 +100,11 @@ export function createAdmissionApp(opts: AdmissionAppOptions): express.Express {
     if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
       const message =
         e.type === 'entity.too.large'
-          ? `request body larger than the limit of ${typeof bodyLimit === 'number' ? `${bodyLimit} bytes` : bodyLimit}`
+          ? tooLargeMessage(bodyLimit)
           : e.type === 'entity.parse.failed'
             ? `request body is not valid JSON: ${e.message ?? ''}`
             : (e.message ?? 'bad request');
-      admissionRequests.inc({ webhook: webhookOf(req), kind: '', operation: '', result: 'bad_request' });
+      countBadRequest(webhookOf(req));
       log.warn({ path: req.path, type: e.type, err: e.message }, 'bad request');
       res.status(400).json(httpError(400, 'BadRequest', message));
       return;
@@ -166,7 +112,95 @@ export function createAdmissionApp(opts: AdmissionAppOptions): express.Express {
     log.error({ path: req.path, err }, 'request failed');
     res.status(500).json(httpError(500, 'InternalError', 'internal error'));
   });
-  return app;
+  const handler = typeof bodyLimit === 'number' ? withFastPath(app, { decide, log, bodyLimit }) : (app as RequestListener);
+  return Object.assign(handler, { express: app });
+}
+
+export type Webhook = 'validate' | 'mutate';
+
+/** An answer to POST /validate or /mutate: HTTP status and the JSON body. */
+export interface Reply {
+  status: number;
+  body: unknown;
+}
+
+/** "request body larger than the limit of …": the 400 message for an oversized body. */
+export function tooLargeMessage(bodyLimit: string | number): string {
+  return `request body larger than the limit of ${typeof bodyLimit === 'number' ? `${bodyLimit} bytes` : bodyLimit}`;
+}
+
+/** Counts a request refused before any decision (bad body, bad content type). */
+export function countBadRequest(webhook: string): void {
+  countRequest(webhook, '', '', 'bad_request');
+}
+
+/**
+ * The decision for one parsed request body: envelope check, the rules, metrics and the
+ * decision log line. Shared by the express routes and the fast path (fast-path.ts).
+ */
+export function createDecider(opts: AdmissionAppOptions): (webhook: Webhook, body: unknown) => Promise<Reply> {
+  const log = opts.log;
+  // The per-request decision line carries only scalars picked below (no request objects or
+  // headers), so it skips pino's redaction pass, which cost more than the rest of the request
+  // handling together (bench/webhook.ts profile, BENCHMARKS.md).
+  const decisionLog = typeof log.child === 'function' ? log.child({}, { redact: [] }) : log;
+  return async (webhook, body) => {
+    const started = process.hrtime.bigint();
+    let decoded;
+    try {
+      decoded = decodeReview(body);
+    } catch (err) {
+      if (!(err instanceof BadRequest)) throw err;
+      countBadRequest(webhook);
+      log.warn({ webhook, err: err.message }, 'bad admission request');
+      return { status: 400, body: httpError(400, 'BadRequest', err.message) };
+    }
+    const { version, request } = decoded;
+    const kind = request.kind.kind;
+    let response: AdmissionResponse;
+    let rules: string[] = [];
+    let result: 'allowed' | 'denied' | 'error';
+    try {
+      const out = webhook === 'validate' ? await handleValidate(request, opts) : handleMutate(request, opts);
+      response = out.response;
+      rules = out.rules;
+      result = response.allowed ? 'allowed' : 'denied';
+    } catch (err) {
+      // Fail closed: the API server shows the message; failurePolicy is not involved.
+      log.error({ uid: request.uid, webhook, kind, err }, 'admission handler failed');
+      response = {
+        uid: request.uid,
+        allowed: false,
+        status: internalStatus(`amko ${webhook} webhook failed on ${kind} ${JSON.stringify(request.name ?? '')}: ${errorMessage(err)}`),
+      };
+      rules = ['internal'];
+      result = 'error';
+    }
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    observeDuration(webhook, seconds);
+    countRequest(webhook, isKindName(kind) ? kind : 'other', request.operation, result);
+    if (result === 'denied') for (const rule of rules) countRejection(kind, rule);
+    decisionLog.info(
+      {
+        uid: request.uid,
+        webhook,
+        kind,
+        namespace: request.namespace,
+        name: request.name,
+        operation: request.operation,
+        subResource: request.subResource,
+        dryRun: request.dryRun === true,
+        allowed: response.allowed,
+        code: response.status?.code,
+        rules,
+        warnings: response.warnings?.length ?? 0,
+        patched: response.patch !== undefined,
+        durationMs: Math.round(seconds * 1e6) / 1e3,
+      },
+      'admission decision',
+    );
+    return { status: 200, body: review(version, response) };
+  };
 }
 
 function webhookOf(req: Request): string {

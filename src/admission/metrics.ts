@@ -19,3 +19,34 @@ export const admissionRejections = counter({
   help: 'Denied admission requests by kind and rule id (one increment per distinct rule of a denial).',
   labelNames: ['kind', 'rule'] as const,
 });
+
+// Per-request updates through cached label children: prom-client validates and looks up the
+// labels on every `inc({...})`; a child per label set skips that. Label values come from the
+// request (operation), so the caches are bounded; past the bound, updates go the slow way.
+const MAX_CHILDREN = 1000;
+type Inc = { inc(value?: number): void };
+const requestChildren = new Map<string, Inc>();
+const rejectionChildren = new Map<string, Inc>();
+const durationChildren = new Map<string, { observe(value: number): void }>();
+
+function cached<T>(cache: Map<string, T>, key: string, make: () => T): T {
+  let child = cache.get(key);
+  if (child === undefined) {
+    child = make();
+    if (cache.size < MAX_CHILDREN) cache.set(key, child);
+  }
+  return child;
+}
+
+export function countRequest(webhook: string, kind: string, operation: string, result: string): void {
+  const key = `${webhook}\u0000${kind}\u0000${operation}\u0000${result}`;
+  cached(requestChildren, key, () => admissionRequests.labels({ webhook, kind, operation, result })).inc();
+}
+
+export function countRejection(kind: string, rule: string): void {
+  cached(rejectionChildren, `${kind}\u0000${rule}`, () => admissionRejections.labels({ kind, rule })).inc();
+}
+
+export function observeDuration(webhook: string, seconds: number): void {
+  cached(durationChildren, webhook, () => admissionDuration.labels({ webhook })).observe(seconds);
+}
