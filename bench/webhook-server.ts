@@ -50,7 +50,7 @@ function cacheObjects(hostRules: number): Map<KindName, KubeObject[]> {
 
 const objects = cacheObjects(Number(process.env.BENCH_HOSTRULES ?? 500));
 const view: AdmissionView = { list: (kind) => objects.get(kind) ?? [] };
-const log = createLogger({});
+const log = createLogger({ asyncStdout: true }); // as `amko serve` creates it
 const certs = fileCertificateSource({ certFile, keyFile, log });
 const app = createAdmissionApp({ view, log, readiness: () => [] });
 const handle = await startHttpsServer(app, certs, { host: '127.0.0.1', port: 0, log });

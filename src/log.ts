@@ -29,16 +29,39 @@ export const REDACT_PATHS = SECRET_KEYS.flatMap((k) => {
   return [key, join('*'), join('*.*'), join('*.*.*')];
 });
 
-export function createLogger(options: { level?: LevelWithSilent; destination?: NodeJS.WritableStream } = {}): Logger {
+/** pino's isoTime (`,"time":"…Z"`), formatted once per millisecond rather than once per line. */
+let stampMs = -1;
+let stamp = '';
+function isoTime(): string {
+  const now = Date.now();
+  if (now !== stampMs) {
+    stampMs = now;
+    stamp = `,"time":"${new Date(now).toISOString()}"`;
+  }
+  return stamp;
+}
+
+export interface LoggerOptions {
+  level?: LevelWithSilent;
+  destination?: NodeJS.WritableStream;
+  /**
+   * Without a destination: write to stdout asynchronously (lines logged while a write is in
+   * flight go out together in the next one) instead of one blocking write per line. Buffered
+   * lines are flushed on exit (pino registers the flush). For the long-running server.
+   */
+  asyncStdout?: boolean;
+}
+
+export function createLogger(options: LoggerOptions = {}): Logger {
   const level = options.level ?? ((process.env.LOG_LEVEL as LevelWithSilent | undefined) || 'info');
   return pino(
     {
       level,
       base: { app: 'amko' },
       redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
-      timestamp: pino.stdTimeFunctions.isoTime,
+      timestamp: isoTime,
     },
-    options.destination ?? process.stdout,
+    options.destination ?? (options.asyncStdout ? pino.destination({ dest: 1, sync: false }) : process.stdout),
   );
 }
 

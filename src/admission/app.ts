@@ -7,7 +7,7 @@ import { AMKO_NAMESPACE, GROUP } from '../api/common.js';
 import { KINDS, isKindName, type KindName } from '../api/kinds.js';
 import type { Logger } from '../log.js';
 import { registry } from '../metrics.js';
-import { defaults, patchFor, ruleIds, validate, type Operation } from '../rules/index.js';
+import { defaultsShared, patchFor, ruleIds, validate, type Operation } from '../rules/index.js';
 import { namespaceOf } from '../rules/shared.js';
 import type { ClusterView } from '../rules/view.js';
 import { withFastPath } from './fast-path.js';
@@ -287,7 +287,8 @@ function handleMutate(request: AdmissionRequest, opts: AdmissionAppOptions): { r
   }
   const object = request.object;
   if (object === null || typeof object !== 'object' || Array.isArray(object)) return { response, rules: [] };
-  const defaulted = defaults(kind, object, {
+  // Shares the untouched subtrees (metadata, managedFields, …) with the request: patchFor skips them.
+  const defaulted = defaultsShared(kind, object, {
     operation: request.operation,
     oldObject: request.oldObject ?? undefined,
     newUuid: opts.newUuid,

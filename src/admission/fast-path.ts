@@ -104,7 +104,8 @@ function readBody(webhook: Webhook, req: IncomingMessage, res: ServerResponse, o
 export function parseJson(text: string): unknown {
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   if (text.length === 0) return {};
-  const first = /^[ \t\n\r]*(.|$)/s.exec(text)![1]!;
+  const c = text[0];
+  const first = c === '{' || c === '[' ? c : /^[ \t\n\r]*(.|$)/s.exec(text)![1]!;
   if (first !== '{' && first !== '[') {
     // Parse the text with everything from that character on masked, so the error names it,
     // then put the masked characters back into the message.

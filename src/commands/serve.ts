@@ -200,7 +200,7 @@ export function registerServe(program: Command): void {
         console.error(`amko serve: invalid --port ${String(o.port)}`);
         process.exit(2);
       }
-      const log = createLogger({ level: o.logLevel as LevelWithSilent | undefined });
+      const log = createLogger({ level: o.logLevel as LevelWithSilent | undefined, asyncStdout: true });
       let running: RunningServer;
       try {
         running = await startServe({

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { UUID_ANNOTATION } from '../api/common.js';
 import type { KindName } from '../api/kinds.js';
-import { arr, isObj, obj, type Obj } from './checks.js';
+import { isObj, obj, type Obj } from './checks.js';
 import type { Operation } from './types.js';
 
 export interface DefaultsContext {
@@ -28,14 +28,6 @@ export const DEFAULTS = {
 
 function setDefault(o: Obj, key: string, value: unknown): void {
   if (o[key] === undefined) o[key] = value;
-}
-
-function defaultTrafficSplit(spec: Obj): void {
-  for (const e of arr(spec.trafficSplit)) {
-    if (!isObj(e)) continue;
-    setDefault(e, 'weight', DEFAULTS.weight);
-    setDefault(e, 'priority', DEFAULTS.priority);
-  }
 }
 
 /**
@@ -64,22 +56,59 @@ export function deepCopy<T extends object>(root: T): T {
 /** Returns a defaulted deep copy of `input`; the input is not modified. Unknown kinds come back unchanged. */
 export function defaults(kind: KindName, input: unknown, ctx: DefaultsContext = {}): unknown {
   if (!isObj(input)) return input;
-  const o = deepCopy(input);
-  const spec = obj(o.spec);
+  return applyDefaults(kind, deepCopy(input), ctx, false);
+}
+
+/**
+ * Like `defaults`, without copying what defaulting leaves alone: the result shares every subtree
+ * it does not touch with `input` (copy on write along the defaulted paths). For diffing against
+ * the input (patchFor skips shared subtrees); neither it nor the input may be modified afterwards.
+ */
+export function defaultsShared(kind: KindName, input: unknown, ctx: DefaultsContext = {}): unknown {
+  if (!isObj(input)) return input;
+  return applyDefaults(kind, { ...input }, ctx, true);
+}
+
+function applyDefaults(kind: KindName, o: Obj, ctx: DefaultsContext, copyOnWrite: boolean): Obj {
+  /** The object at parent[key], writable: itself (o is a deep copy) or a shallow copy put in its place. */
+  const sub = (parent: Obj, key: string): Obj | undefined => {
+    const v = obj(parent[key]);
+    if (!v || !copyOnWrite) return v;
+    const c = { ...v };
+    parent[key] = c;
+    return c;
+  };
+  /** The entries of the list at parent[key], their objects writable. */
+  const list = (parent: Obj, key: string): unknown[] => {
+    const a = parent[key];
+    if (!Array.isArray(a)) return [];
+    if (!copyOnWrite) return a;
+    const c = a.map((e) => (isObj(e) ? { ...e } : e));
+    parent[key] = c;
+    return c;
+  };
+  const defaultTrafficSplit = (spec: Obj) => {
+    for (const e of list(spec, 'trafficSplit')) {
+      if (!isObj(e)) continue;
+      setDefault(e, 'weight', DEFAULTS.weight);
+      setDefault(e, 'priority', DEFAULTS.priority);
+    }
+  };
+  const spec = sub(o, 'spec');
   switch (kind) {
     case 'GSLBConfig': {
       if (spec) {
         setDefault(spec, 'refreshInterval', DEFAULTS.refreshInterval);
         setDefault(spec, 'logLevel', DEFAULTS.logLevel);
         setDefault(spec, 'useCustomGlobalFqdn', DEFAULTS.useCustomGlobalFqdn);
-        const leader = obj(spec.gslbLeader);
+        const leader = sub(spec, 'gslbLeader');
         if (leader) setDefault(leader, 'tenant', DEFAULTS.tenant);
       }
       if (o.metadata === undefined) o.metadata = {};
-      const meta = obj(o.metadata);
+      const meta = sub(o, 'metadata');
       if (meta) {
         if (meta.annotations === undefined || meta.annotations === null) meta.annotations = {};
-        const annotations = obj(meta.annotations);
+        const annotations = sub(meta, 'annotations');
         if (annotations && annotations[UUID_ANNOTATION] === undefined) {
           const old =
             ctx.operation === 'UPDATE' ? obj(obj(obj(ctx.oldObject)?.metadata)?.annotations)?.[UUID_ANNOTATION] : undefined;
@@ -91,9 +120,9 @@ export function defaults(kind: KindName, input: unknown, ctx: DefaultsContext = 
     case 'GlobalDeploymentPolicy': {
       if (!spec) break;
       defaultTrafficSplit(spec);
-      for (const m of arr(spec.matchClusters)) if (isObj(m)) setDefault(m, 'syncVipOnly', DEFAULTS.syncVipOnly);
+      for (const m of list(spec, 'matchClusters')) if (isObj(m)) setDefault(m, 'syncVipOnly', DEFAULTS.syncVipOnly);
       if (spec.poolAlgorithmSettings === undefined) spec.poolAlgorithmSettings = {};
-      const pool = obj(spec.poolAlgorithmSettings);
+      const pool = sub(spec, 'poolAlgorithmSettings');
       if (pool) setDefault(pool, 'lbAlgorithm', DEFAULTS.lbAlgorithm);
       break;
     }

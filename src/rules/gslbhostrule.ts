@@ -1,9 +1,10 @@
 // GSLBHostRule: per-FQDN overrides of the GDP's GSLB properties, plus
 // third-party (non-Avi) members and per-cluster public IPs.
+import { AMKO_NAMESPACE } from '../api/common.js';
 import { arr, checkFqdn, isIPAddress, obj, str, warning } from './checks.js';
 import { duplicate, forbidden, invalid, required } from './field-error.js';
 import { checkMemberClusters } from './gdp.js';
-import { checkDownResponse, checkHealthMonitors, checkPoolAlgorithm, checkUnique, nameOf, namespaceOf, othersInNamespace } from './shared.js';
+import { checkDownResponse, checkHealthMonitors, checkPoolAlgorithm, checkUnique, nameOf, namespaceOf } from './shared.js';
 import type { KindRules } from './types.js';
 
 export const gslbHostRuleRules: KindRules = {
@@ -16,7 +17,15 @@ export const gslbHostRuleRules: KindRules = {
       if (d) errors.push(invalid('spec.fqdn', fqdn, d, 'gslbhostrule.fqdn'));
       const oldFqdn = str(obj(obj(ctx.oldObject)?.spec)?.fqdn);
       if (ctx.view && (ctx.operation === 'CREATE' || oldFqdn !== fqdn)) {
-        const other = othersInNamespace(ctx.view, 'GSLBHostRule', ctx).find((r) => str(obj(r.spec)?.fqdn) === fqdn);
+        // othersInNamespace(…).find(same fqdn) in one pass, fqdn first: the cache may hold thousands.
+        const other = ctx.view
+          .list('GSLBHostRule')
+          .find(
+            (r) =>
+              str(obj(r.spec)?.fqdn) === fqdn &&
+              namespaceOf(r) === AMKO_NAMESPACE &&
+              !(nameOf(r) === ctx.name && namespaceOf(r) === ctx.namespace),
+          );
         if (other) {
           errors.push(
             duplicate('spec.fqdn', fqdn, 'gslbhostrule.fqdn-unique', `already used by GSLBHostRule ${namespaceOf(other)}/${nameOf(other)}`),

@@ -15,7 +15,7 @@ import { validateSchema } from './schema.js';
 import { nameOf, namespaceOf, othersInNamespace } from './shared.js';
 import type { KindContext, KindRules, RuleContext } from './types.js';
 
-export { defaults, DEFAULTS, type DefaultsContext } from './defaults.js';
+export { defaults, defaultsShared, DEFAULTS, type DefaultsContext } from './defaults.js';
 export type { RuleContext, Operation } from './types.js';
 export type { FieldError } from './field-error.js';
 export type { ClusterView, KubeObject } from './view.js';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import fastJsonPatch from 'fast-json-patch';
-import { defaults, patchFor } from '../../src/rules/index.js';
+import { defaults, defaultsShared, patchFor } from '../../src/rules/index.js';
 import { formatAggregate, formatFieldError, type FieldError } from '../../src/rules/field-error.js';
-import { AMKO, GC, GDP, GHR, NEW_UUID, UUID } from './cases.js';
+import { AMKO, BASES, CASES, GC, GDP, GHR, NEW_UUID, UUID } from './cases.js';
 
 const fixed = () => NEW_UUID;
 
@@ -57,6 +57,34 @@ describe('rules: defaults()', () => {
     defaults('GlobalDeploymentPolicy', o);
     assert.deepEqual(o, copy);
     assert.equal(defaults('GSLBConfig', null), null);
+  });
+});
+
+describe('rules: defaultsShared() (the webhook\'s copy-on-write defaulting)', () => {
+  it('gives the same object and the same patch as defaults(), and leaves the input alone', () => {
+    const inputs: Array<[Parameters<typeof defaults>[0], unknown]> = [
+      ['GSLBConfig', GC],
+      ['GlobalDeploymentPolicy', GDP],
+      ['GSLBHostRule', GHR],
+      ['AMKOCluster', AMKO],
+      ['GSLBConfig', { metadata: { name: 'gc', annotations: null }, spec: { gslbLeader: {} } }],
+      ['GlobalDeploymentPolicy', { spec: { trafficSplit: [1, { cluster: 'a' }], matchClusters: ['x', {}] } }],
+      ['GSLBHostRule', JSON.parse('{"__proto__":{"a":1},"spec":{"trafficSplit":[{"__proto__":{"b":2}}]}}')],
+      ...CASES.map((c) => {
+        const o = structuredClone(BASES[c.kind]);
+        c.change?.(o);
+        return [c.kind, o] as [Parameters<typeof defaults>[0], unknown];
+      }),
+    ];
+    for (const [kind, o] of inputs) {
+      for (const ctx of [{ newUuid: fixed }, { operation: 'UPDATE' as const, oldObject: GC, newUuid: fixed }]) {
+        const before = structuredClone(o);
+        const shared = defaultsShared(kind, o, ctx);
+        assert.deepEqual(shared, defaults(kind, o, ctx));
+        assert.deepEqual(patchFor(o, shared), patchFor(o, defaults(kind, o, ctx)));
+        assert.deepEqual(o, before);
+      }
+    }
   });
 });
 
