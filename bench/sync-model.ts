@@ -2,8 +2,8 @@
 // fresh process (child of bench/sync.ts; arg: number of FQDNs). It holds what
 // the worker holds per FQDN: the member objects as the informer caches keep
 // them (with API-server metadata: uid, resourceVersion, managedFields), the
-// derived members per object, and per GslbService key the desired object, an
-// "actual" copy as the Avi list returns it, and its desired health monitors.
+// derived members per object, and the Avi-side cache (AviStateCache, filled by
+// a full resync from controller-rendered copies of the desired objects).
 // Reports RSS and heap after a full GC, before (empty) and after.
 import type { KubernetesObject, V1Ingress, V1Service } from '@kubernetes/client-node';
 import { buildDesiredGs, type DesiredInputs } from '../src/reconcile/desired/gslbservice.js';
@@ -11,6 +11,8 @@ import { deriveIngress, deriveRoute, deriveService, type DeriveContext, type Rou
 import { selectionFromGdp } from '../src/reconcile/members/selection.js';
 import { gsKey, identityNaming, type NamedMember } from '../src/reconcile/members/types.js';
 import type { GDPSpec } from '../src/api/index.js';
+import type { GslbService, HealthMonitor } from '../src/avi/types.js';
+import { AviStateCache } from '../src/reconcile/avi-state.js';
 import { APP, CLUSTERS, COLLECTIONS, TRAFFIC, benchObjects } from './sync-objects.js';
 
 const n = Number(process.argv[2] ?? 10_000);
@@ -76,21 +78,30 @@ for (const [k, objs] of caches) {
 
 const afterMembers = rss();
 
-// Desired and "actual" (Avi-rendered copy) per key.
+// The Avi-side cache as the worker keeps it (AviStateCache: identity plus the diff's canonical form), filled from
+// the controller-rendered objects (desired + uuid/url/tenant_ref) by a full resync.
 const inputs: DesiredInputs = { createdBy: 'amko-bench', amkoUuid: 'bench', gdp, hostRules: new Map(), templates: new Map() };
-const actualGs = new Map<string, unknown>();
-const actualHms = new Map<string, unknown>();
+const aviCache = new AviStateCache(() => inputs.createdBy);
 let gsCount = 0;
-for (const [key, ids] of keyObjs) {
-  const members: NamedMember[] = [];
-  for (const id of ids) for (const m of objMembers.get(id) ?? []) if (gsKey(m.tenant, m.gsName) === key) members.push(m);
-  const [tenant, gsName] = [members[0]!.tenant, members[0]!.gsName];
-  const d = buildDesiredGs(tenant, gsName, members, inputs);
-  if (!d) continue;
-  gsCount++;
-  actualGs.set(key, { ...JSON.parse(JSON.stringify(d.gs)), uuid: crypto.randomUUID(), url: `https://avi/api/gslbservice/${key}`, tenant_ref: '/api/tenant/admin', _last_modified: String(Date.now()) });
-  for (const hm of d.hms) actualHms.set(`${tenant}/${hm.name}`, { ...JSON.parse(JSON.stringify(hm)), uuid: crypto.randomUUID() });
-}
+let hmCount = 0;
+// In a function, so the listed copies are garbage once the cache is filled.
+(function resync() {
+  const listedGs: GslbService[] = [];
+  const listedHms: HealthMonitor[] = [];
+  for (const [key, ids] of keyObjs) {
+    const members: NamedMember[] = [];
+    for (const id of ids) for (const m of objMembers.get(id) ?? []) if (gsKey(m.tenant, m.gsName) === key) members.push(m);
+    const [tenant, gsName] = [members[0]!.tenant, members[0]!.gsName];
+    const d = buildDesiredGs(tenant, gsName, members, inputs);
+    if (!d) continue;
+    gsCount++;
+    const tenantRef = `https://avi/api/tenant/${tenant}#${tenant}`;
+    listedGs.push({ ...JSON.parse(JSON.stringify(d.gs)), uuid: crypto.randomUUID(), url: `https://avi/api/gslbservice/${key}`, tenant_ref: tenantRef, _last_modified: String(Date.now()) });
+    for (const hm of d.hms) listedHms.push({ ...JSON.parse(JSON.stringify(hm)), uuid: crypto.randomUUID(), tenant_ref: tenantRef });
+  }
+  hmCount = listedHms.length;
+  aviCache.replace(listedGs, listedHms, inputs.createdBy, 'admin', aviCache.mark());
+})();
 
 const after = rss();
 process.send?.({
@@ -98,7 +109,7 @@ process.send?.({
   result: {
     fqdns: n,
     gslbServices: gsCount,
-    healthMonitors: actualHms.size,
+    healthMonitors: hmCount,
     objects: [...caches.values()].reduce((a, m) => a + m.size, 0),
     baseRssMiB: base.rssMiB,
     rssMiB: after.rssMiB,
@@ -113,4 +124,4 @@ process.send?.({
 });
 // Keep everything alive until the report is sent.
 setTimeout(() => process.exit(0), 200).unref();
-void [caches, objMembers, actualGs, actualHms];
+void [caches, objMembers, aviCache];

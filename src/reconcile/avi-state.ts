@@ -1,22 +1,22 @@
 // What this instance owns on the controller, as last seen: GslbServices by
 // key, health monitors by tenant/name (with an index of the owned ones by key),
-// uuid -> name for refs. Replaced wholesale by a full resync (keeping entries
+// uuid -> name for refs. Only what the diff compares is kept of each object
+// (diff.ts storeGs/storeHm: identity plus the canonical form as JSON). Replaced wholesale by a full resync (keeping entries
 // written while the lists were in flight) and kept current by every write.
 import type { GslbService, HealthMonitor } from '../avi/types.js';
-import { gsNameFromHmDescription, isOwnedHm } from './desired/healthmonitors.js';
-import type { ActualKeyState } from './diff.js';
+import { hmGsName, hmName, ownsHm, storeGs, storeHm, type ActualKeyState, type StoredGs, type StoredHm } from './diff.js';
 import { gsKey } from './members/types.js';
 import { tenantOf } from './util.js';
 
 export class AviStateCache {
-  gs = new Map<string, GslbService>();
-  hms = new Map<string, Map<string, HealthMonitor>>();
+  gs = new Map<string, StoredGs>();
+  hms = new Map<string, Map<string, StoredHm>>();
   /** Owned monitors by GslbService key (gsKey), so a key's diff need not scan every monitor of its tenant. */
-  private ownedHms = new Map<string, Map<string, HealthMonitor>>();
-  /** `<tenant>/<monitor name>` -> the key it is indexed under in ownedHms. */
-  private ownedHmKey = new Map<string, string>();
+  private ownedHms = new Map<string, StoredHm[]>();
   readonly refNames = new Map<string, string>();
   private writeSeq = 0;
+  /** A full resync is listing (between mark() and replace()): writes are recorded so replace() keeps them. */
+  private listing = false;
   private gsWrittenAt = new Map<string, number>();
   private hmWrittenAt = new Map<string, number>();
 
@@ -27,29 +27,31 @@ export class AviStateCache {
     this.gs.clear();
     this.hms.clear();
     this.ownedHms.clear();
-    this.ownedHmKey.clear();
     this.refNames.clear();
   }
 
-  /** The write sequence number; pass it to replace() after listing. */
+  /** Starts recording writes; pass the returned sequence number to replace() after listing. */
   mark(): number {
+    this.gsWrittenAt.clear();
+    this.hmWrittenAt.clear();
+    this.listing = true;
     return this.writeSeq;
   }
 
   /** Replaces the cache with fresh lists; entries written after `startSeq` are newer than the lists and kept. */
   replace(gss: GslbService[], hms: HealthMonitor[], createdBy: string, defaultTenant: string, startSeq: number): void {
-    const nextGs = new Map<string, GslbService>();
+    const nextGs = new Map<string, StoredGs>();
     for (const gs of gss) {
       if (gs.created_by !== createdBy) continue;
-      nextGs.set(gsKey(tenantOf(gs.tenant_ref, defaultTenant), gs.name), gs);
+      nextGs.set(gsKey(tenantOf(gs.tenant_ref, defaultTenant), gs.name), storeGs(gs));
     }
-    const nextHms = new Map<string, Map<string, HealthMonitor>>();
+    const nextHms = new Map<string, Map<string, StoredHm>>();
     for (const hm of hms) {
       const t = tenantOf(hm.tenant_ref, defaultTenant);
       let m = nextHms.get(t);
       if (!m) nextHms.set(t, (m = new Map()));
-      m.set(hm.name, hm);
-      if (hm.uuid) this.refNames.set(hm.uuid, hm.name);
+      m.set(hm.name, storeHm(hm));
+      if (hm.uuid) this.refNames.set(hm.uuid, hmName(m.get(hm.name)!));
     }
     for (const [k, seq] of this.gsWrittenAt) {
       if (seq <= startSeq) continue;
@@ -68,16 +70,16 @@ export class AviStateCache {
     }
     this.gsWrittenAt.clear();
     this.hmWrittenAt.clear();
+    this.listing = false;
     this.gs = nextGs;
     this.hms = nextHms;
     this.ownedHms.clear();
-    this.ownedHmKey.clear();
-    for (const [t, m] of nextHms) for (const [n, hm] of m) this.indexHm(t, n, hm);
+    for (const [t, m] of nextHms) for (const hm of m.values()) this.indexHm(t, undefined, hm);
   }
 
   /** The controller side of one key, for diffKey. */
-  actual(key: string, tenant: string): ActualKeyState & { owned: HealthMonitor[] } {
-    return { gs: this.gs.get(key), hms: this.hms.get(tenant) ?? new Map(), owned: [...(this.ownedHms.get(key)?.values() ?? [])] };
+  actual(key: string, tenant: string): ActualKeyState & { owned: StoredHm[] } {
+    return { gs: this.gs.get(key), hms: this.hms.get(tenant) ?? new Map(), owned: [...(this.ownedHms.get(key) ?? [])] };
   }
 
   /** Keys that exist on the controller: owned GslbServices and the GslbServices named by owned monitors. */
@@ -86,7 +88,7 @@ export class AviStateCache {
     if (createdBy) {
       for (const [tenant, hms] of this.hms) {
         for (const hm of hms.values()) {
-          const gs = isOwnedHm(hm, createdBy) ? gsNameFromHmDescription(hm.description) : undefined;
+          const gs = ownsHm(hm, createdBy) ? hmGsName(hm) : undefined;
           if (gs) keys.add(gsKey(tenant, gs));
         }
       }
@@ -94,40 +96,51 @@ export class AviStateCache {
     return keys;
   }
 
-  /** Keeps ownedHms in step with hms for one monitor (undefined = gone). */
-  private indexHm(tenant: string, name: string, hm: HealthMonitor | undefined): void {
-    const id = `${tenant}/${name}`;
-    const prev = this.ownedHmKey.get(id);
-    if (prev !== undefined) {
-      const m = this.ownedHms.get(prev);
-      m?.delete(name);
-      if (m && m.size === 0) this.ownedHms.delete(prev);
-      this.ownedHmKey.delete(id);
-    }
+  /** The key an owned monitor is indexed under in ownedHms. */
+  private ownedKey(tenant: string, hm: StoredHm | undefined): string | undefined {
     const createdBy = this.createdBy();
-    const gs = hm && createdBy && isOwnedHm(hm, createdBy) ? gsNameFromHmDescription(hm.description) : undefined;
-    if (!hm || gs === undefined) return;
-    const key = gsKey(tenant, gs);
-    let m = this.ownedHms.get(key);
-    if (!m) this.ownedHms.set(key, (m = new Map()));
-    m.set(name, hm);
-    this.ownedHmKey.set(id, key);
+    const gs = hm && createdBy && ownsHm(hm, createdBy) ? hmGsName(hm) : undefined;
+    return gs === undefined ? undefined : gsKey(tenant, gs);
   }
 
-  setHm(tenant: string, hm: HealthMonitor | undefined, name: string): void {
-    this.indexHm(tenant, name, hm);
+  /** Keeps ownedHms in step with hms for one monitor: `prev` replaced by `next` (undefined = none). */
+  private indexHm(tenant: string, prev: StoredHm | undefined, next: StoredHm | undefined): void {
+    if (prev) {
+      const prevKey = this.ownedKey(tenant, prev);
+      // Indexed under prevKey unless the owner marker in force changed since (then look everywhere: rare).
+      const keys = prevKey !== undefined && this.ownedHms.get(prevKey)?.includes(prev) ? [prevKey] : [...this.ownedHms.keys()];
+      for (const k of keys) {
+        const list = this.ownedHms.get(k)!;
+        if (!list.includes(prev)) continue;
+        const left = list.filter((h) => h !== prev);
+        if (left.length > 0) this.ownedHms.set(k, left);
+        else this.ownedHms.delete(k);
+      }
+    }
+    const key = this.ownedKey(tenant, next);
+    if (key === undefined) return;
+    const list = this.ownedHms.get(key);
+    if (list) list.push(next!);
+    else this.ownedHms.set(key, [next!]);
+  }
+
+  setHm(tenant: string, full: HealthMonitor | undefined, name: string): void {
+    const hm = full && storeHm(full);
     let m = this.hms.get(tenant);
     if (!m) this.hms.set(tenant, (m = new Map()));
+    this.indexHm(tenant, m.get(name), hm);
     if (hm) {
       m.set(name, hm);
-      if (hm.uuid) this.refNames.set(hm.uuid, hm.name);
+      if (hm.uuid) this.refNames.set(hm.uuid, hm.canon.name);
     } else m.delete(name);
-    this.hmWrittenAt.set(`${tenant}/${name}`, ++this.writeSeq);
+    ++this.writeSeq;
+    if (this.listing) this.hmWrittenAt.set(`${tenant}/${name}`, this.writeSeq);
   }
 
-  setGs(key: string, gs: GslbService | undefined): void {
-    if (gs) this.gs.set(key, gs);
+  setGs(key: string, full: GslbService | undefined): void {
+    if (full) this.gs.set(key, storeGs(full));
     else this.gs.delete(key);
-    this.gsWrittenAt.set(key, ++this.writeSeq);
+    ++this.writeSeq;
+    if (this.listing) this.gsWrittenAt.set(key, this.writeSeq);
   }
 }

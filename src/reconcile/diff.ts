@@ -5,7 +5,8 @@
 // are compared, so a field the controller adds never causes a write.
 import type { GslbPool, GslbPoolMember, GslbService, HealthMonitor } from '../avi/types.js';
 import type { DesiredGs } from './desired/gslbservice.js';
-import { gsNameFromHmDescription, isOwnedHm, hmCreatedBy } from './desired/healthmonitors.js';
+import { intern } from './util.js';
+import { HM_PREFIX, gsNameFromHmDescription, isOwnedHm, hmCreatedBy } from './desired/healthmonitors.js';
 
 export type Operation =
   | { op: 'create-hm'; key: string; tenant: string; name: string; hm: HealthMonitor }
@@ -27,9 +28,8 @@ export interface DiffContext {
   refNames: ReadonlyMap<string, string>;
 }
 
-/** `…/api/<type>/<uuid>#<name>`, `/api/<type>?name=<name>`, `…/api/<type>/<uuid>` → name (uuid if unresolved). */
-export function refName(ref: string | undefined, refNames: ReadonlyMap<string, string>): string | undefined {
-  if (!ref) return undefined;
+/** The name a ref carries (`…#<name>`, `?name=<name>`), if any. */
+function namedRef(ref: string): string | undefined {
   const hash = ref.indexOf('#');
   if (hash >= 0) return decodeURIComponent(ref.slice(hash + 1));
   const q = ref.indexOf('?');
@@ -37,15 +37,36 @@ export function refName(ref: string | undefined, refNames: ReadonlyMap<string, s
     const name = new URLSearchParams(ref.slice(q + 1)).get('name');
     if (name !== null) return name;
   }
+  return undefined;
+}
+
+/** `…/api/<type>/<uuid>#<name>`, `/api/<type>?name=<name>`, `…/api/<type>/<uuid>` → name (uuid if unresolved). */
+export function refName(ref: string | undefined, refNames: ReadonlyMap<string, string>): string | undefined {
+  if (!ref) return undefined;
+  const named = namedRef(ref);
+  if (named !== undefined) return named;
   const uuid = ref.replace(/\/+$/, '').split('/').pop() ?? ref;
   return refNames.get(uuid) ?? `uuid:${uuid}`;
 }
+
+/** Marks a stored ref that names no object (a bare uuid ref): resolved through refNames at diff time. */
+const UNNAMED = '\u0000';
+/** A ref as the cache keeps it: its name when it carries one, else the whole ref behind UNNAMED. */
+function refStem(ref: string | undefined): string | undefined {
+  if (!ref) return undefined;
+  const named = namedRef(ref);
+  return named !== undefined ? named : UNNAMED + ref;
+}
+function resolveStem(stem: string | undefined, refNames: ReadonlyMap<string, string>): string | undefined {
+  return stem?.startsWith(UNNAMED) ? refName(stem.slice(1), refNames) : stem;
+}
+
 
 const dflt = <T>(v: T | undefined, d: T): T => (v === undefined || v === null ? d : v);
 
 function canonIp(ip: { addr?: string; type?: string } | undefined) {
   if (!ip?.addr) return undefined;
-  return { addr: ip.addr, type: dflt(ip.type, 'V4') };
+  return { addr: ip.addr, type: intern(dflt(ip.type, 'V4')) };
 }
 
 function canonMember(m: GslbPoolMember) {
@@ -53,28 +74,37 @@ function canonMember(m: GslbPoolMember) {
     enabled: dflt(m.enabled, true),
     ratio: dflt(m.ratio, 1),
     ip: canonIp(m.ip),
-    cluster_uuid: m.cluster_uuid || undefined,
+    cluster_uuid: intern(m.cluster_uuid || undefined),
     vs_uuid: m.vs_uuid || undefined,
     public_ip: canonIp(m.public_ip?.ip),
   };
 }
 
-function canonGroup(g: GslbPool, desired: GslbPool | undefined) {
+/** Every group field the diff may compare, defaults applied (which ones count depends on the desired group). */
+function canonGroupBase(g: GslbPool) {
+  return {
+    name: intern(g.name),
+    priority: g.priority,
+    enabled: dflt(g.enabled, true),
+    algorithm: intern(dflt(g.algorithm, 'GSLB_ALGORITHM_ROUND_ROBIN')),
+    fallback_algorithm: intern(g.fallback_algorithm),
+    consistent_hash_mask: g.consistent_hash_mask,
+    min_health_monitors_up: g.min_health_monitors_up,
+    members: [...(g.members ?? [])].map(canonMember).sort((a, b) => cmp(a.ip?.addr, b.ip?.addr)),
+  };
+}
+type CanonGroupBase = ReturnType<typeof canonGroupBase>;
+
+function projectGroup(g: CanonGroupBase, desired: { algorithm?: string; fallback_algorithm?: string } | undefined) {
   // The fields that only mean something for some algorithms are compared only there.
-  const algorithm = dflt(g.algorithm, 'GSLB_ALGORITHM_ROUND_ROBIN');
-  const wantAlgo = desired ? dflt(desired.algorithm, 'GSLB_ALGORITHM_ROUND_ROBIN') : algorithm;
+  const wantAlgo = desired ? dflt(desired.algorithm, 'GSLB_ALGORITHM_ROUND_ROBIN') : g.algorithm;
   const geo = wantAlgo === 'GSLB_ALGORITHM_GEO';
   const usesMask =
     wantAlgo === 'GSLB_ALGORITHM_CONSISTENT_HASH' || (geo && desired?.fallback_algorithm === 'GSLB_ALGORITHM_CONSISTENT_HASH');
   return {
-    name: g.name,
-    priority: g.priority,
-    enabled: dflt(g.enabled, true),
-    algorithm,
+    ...g,
     fallback_algorithm: geo ? g.fallback_algorithm : undefined,
     consistent_hash_mask: usesMask ? g.consistent_hash_mask : undefined,
-    min_health_monitors_up: g.min_health_monitors_up,
-    members: [...(g.members ?? [])].map(canonMember).sort((a, b) => cmp(a.ip?.addr, b.ip?.addr)),
   };
 }
 
@@ -82,60 +112,126 @@ const cmp = (a: string | number | undefined, b: string | number | undefined) =>
   a === b ? 0 : a === undefined ? -1 : b === undefined ? 1 : a < b ? -1 : 1;
 
 /**
- * Canonical form of a GslbService. `desired` (when projecting the actual
- * object) decides which algorithm-dependent and controller-defaulted fields
- * are compared.
+ * The desired-independent part of a GslbService's canonical form: every field
+ * the diff may compare, defaults applied, refs still as the controller wrote
+ * they name objects (bare uuid refs are resolved at diff time, when refNames is
+ * complete), repeated strings shared. This is all the worker's cache keeps of
+ * a controller GslbService.
  */
-export function canonGs(gs: GslbService, ctx: Pick<DiffContext, 'refNames'>, desired?: GslbService) {
+export function canonGsBase(gs: GslbService) {
   const dn = gs.domain_names ?? [];
-  const wantedGroups = new Map((desired?.groups ?? gs.groups ?? []).map((g) => [g.priority, g]));
   const down = gs.down_response && gs.down_response.type !== 'GSLB_SERVICE_DOWN_RESPONSE_NONE' ? gs.down_response : undefined;
-  const compareMinUp = desired === undefined || desired.groups.some((g) => g.min_health_monitors_up !== undefined);
-  // The controller may assign a default PKI profile to site-persistent services: compare it only if we set one.
-  const comparePki = desired === undefined || desired.pki_profile_ref !== undefined;
   return {
     name: gs.name,
-    domain_names: dn.length > 0 ? [dn[0], ...dn.slice(1).sort()] : [],
+    domain_names: dn.length > 0 ? [dn[0] === gs.name ? gs.name : dn[0], ...dn.slice(1).sort()] : [],
     description: gs.description ?? '',
-    created_by: gs.created_by,
+    created_by: intern(gs.created_by),
     controller_health_status_enabled: dflt(gs.controller_health_status_enabled, true),
     enabled: dflt(gs.enabled, true),
     is_federated: dflt(gs.is_federated, true),
-    health_monitor_scope: dflt(gs.health_monitor_scope, 'GSLB_SERVICE_HEALTH_MONITOR_ALL_MEMBERS'),
+    health_monitor_scope: intern(dflt(gs.health_monitor_scope, 'GSLB_SERVICE_HEALTH_MONITOR_ALL_MEMBERS')),
     min_members: dflt(gs.min_members, 0),
-    pool_algorithm: dflt(gs.pool_algorithm, 'GSLB_SERVICE_ALGORITHM_PRIORITY'),
+    pool_algorithm: intern(dflt(gs.pool_algorithm, 'GSLB_SERVICE_ALGORITHM_PRIORITY')),
     resolve_cname: dflt(gs.resolve_cname, false),
     use_edns_client_subnet: dflt(gs.use_edns_client_subnet, true),
     wildcard_match: dflt(gs.wildcard_match, false),
     ttl: gs.ttl ?? undefined,
     site_persistence_enabled: dflt(gs.site_persistence_enabled, false),
-    application_persistence_profile_ref: refName(gs.application_persistence_profile_ref, ctx.refNames),
-    pki_profile_ref: comparePki ? refName(gs.pki_profile_ref, ctx.refNames) : undefined,
-    health_monitor_refs: (gs.health_monitor_refs ?? []).map((r) => refName(r, ctx.refNames)!).sort(),
+    application_persistence_profile_ref: intern(refStem(gs.application_persistence_profile_ref)),
+    pki_profile_ref: intern(refStem(gs.pki_profile_ref)),
+    health_monitor_refs: (gs.health_monitor_refs ?? []).map((r) => refStem(r)!),
     down_response: down
       ? {
-          type: down.type,
+          type: intern(down.type),
           fallback_ip: down.type === 'GSLB_SERVICE_DOWN_RESPONSE_FALLBACK_IP' ? canonIp(down.fallback_ip) : undefined,
         }
       : undefined,
-    groups: [...(gs.groups ?? [])]
+    groups: (gs.groups ?? []).map(canonGroupBase),
+  };
+}
+export type CanonGsBase = ReturnType<typeof canonGsBase>;
+
+/** What a cache keeps of a controller GslbService: its uuid and canonGsBase. */
+export interface StoredGs {
+  readonly stored: true;
+  uuid?: string;
+  readonly canon: CanonGsBase;
+}
+
+/** What a cache keeps of a controller health monitor: its uuid and canonHm (name, description, created-by marker). */
+export interface StoredHm {
+  readonly stored: true;
+  uuid?: string;
+  readonly canon: CanonHm;
+}
+
+export type ActualGs = GslbService | StoredGs;
+export type ActualHm = HealthMonitor | StoredHm;
+
+const isStored = (o: ActualGs | ActualHm): o is StoredGs | StoredHm => (o as { stored?: unknown }).stored === true;
+
+export function storeGs(gs: GslbService): StoredGs {
+  return { stored: true, uuid: gs.uuid, canon: canonGsBase(gs) };
+}
+
+export function storeHm(hm: HealthMonitor): StoredHm {
+  return { stored: true, uuid: hm.uuid, canon: canonHm(hm) };
+}
+
+/** The name of a full or stored monitor. */
+export const hmName = (hm: ActualHm): string => (isStored(hm) ? hm.canon.name : hm.name);
+
+/** isOwnedHm for a full or stored monitor. */
+export function ownsHm(hm: ActualHm, createdBy: string): boolean {
+  return isStored(hm) ? hm.canon.name.startsWith(HM_PREFIX) && hm.canon.created_by === createdBy : isOwnedHm(hm, createdBy);
+}
+
+/** gsNameFromHmDescription for a full or stored monitor. */
+export function hmGsName(hm: ActualHm): string | undefined {
+  return gsNameFromHmDescription(isStored(hm) ? hm.canon.description : hm.description);
+}
+
+/** Projects a base form onto what is compared against `desired` (undefined: the object is the desired one) and resolves refs. */
+function projectGs(base: CanonGsBase, ctx: Pick<DiffContext, 'refNames'>, desired?: GslbService) {
+  const wantedGroups = new Map<number, { algorithm?: string; fallback_algorithm?: string }>(
+    (desired?.groups ?? base.groups).map((g) => [g.priority, g]),
+  );
+  const compareMinUp = desired === undefined || desired.groups.some((g) => g.min_health_monitors_up !== undefined);
+  // The controller may assign a default PKI profile to site-persistent services: compare it only if we set one.
+  const comparePki = desired === undefined || desired.pki_profile_ref !== undefined;
+  return {
+    ...base,
+    application_persistence_profile_ref: resolveStem(base.application_persistence_profile_ref, ctx.refNames),
+    pki_profile_ref: comparePki ? resolveStem(base.pki_profile_ref, ctx.refNames) : undefined,
+    health_monitor_refs: base.health_monitor_refs.map((r) => resolveStem(r, ctx.refNames)!).sort(),
+    groups: base.groups
       .map((g) => {
-        const c = canonGroup(g, wantedGroups.get(g.priority));
+        const c = projectGroup(g, wantedGroups.get(g.priority));
         return compareMinUp ? c : { ...c, min_health_monitors_up: undefined };
       })
       .sort((a, b) => b.priority - a.priority || cmp(a.name, b.name)),
   };
 }
 
+/**
+ * Canonical form of a GslbService. `desired` (when projecting the actual
+ * object) decides which algorithm-dependent and controller-defaulted fields
+ * are compared.
+ */
+export function canonGs(gs: ActualGs, ctx: Pick<DiffContext, 'refNames'>, desired?: GslbService) {
+  const base = isStored(gs) ? gs.canon : canonGsBase(gs);
+  return projectGs(base, ctx, desired);
+}
+
 function canonHttp(m: { http_request?: string; http_response_code?: string[] } | undefined) {
   if (!m) return undefined;
-  return { http_request: m.http_request, http_response_code: [...(m.http_response_code ?? [])].sort() };
+  return { http_request: intern(m.http_request), http_response_code: [...(m.http_response_code ?? [])].map(intern).sort() };
 }
 
 export function canonHm(hm: HealthMonitor) {
   return {
     name: hm.name,
-    type: hm.type,
+    type: intern(hm.type),
     description: hm.description ?? '',
     monitor_port: hm.monitor_port,
     is_federated: dflt(hm.is_federated, false),
@@ -144,13 +240,14 @@ export function canonHm(hm: HealthMonitor) {
     successful_checks: dflt(hm.successful_checks, 2),
     failed_checks: dflt(hm.failed_checks, 2),
     allow_duplicate_monitors: hm.allow_duplicate_monitors ?? undefined,
-    created_by: hmCreatedBy(hm),
+    created_by: intern(hmCreatedBy(hm)),
     http_monitor: hm.type === 'HEALTH_MONITOR_HTTP' ? canonHttp(hm.http_monitor) : undefined,
     https_monitor: hm.type === 'HEALTH_MONITOR_HTTPS' ? canonHttp(hm.https_monitor) : undefined,
     tcp_half_open: hm.type === 'HEALTH_MONITOR_TCP' ? dflt(hm.tcp_monitor?.tcp_half_open, false) : undefined,
     udp_request: hm.type === 'HEALTH_MONITOR_UDP' ? hm.udp_monitor?.udp_request : undefined,
   };
 }
+export type CanonHm = ReturnType<typeof canonHm>;
 
 /** Deep field-wise diff of two canonical values; lists the changed leaf paths. */
 export function fieldDiff(from: unknown, to: unknown, path = ''): FieldChange[] {
@@ -168,30 +265,30 @@ export function fieldDiff(from: unknown, to: unknown, path = ''): FieldChange[] 
   return [{ path: path || '.', from, to }];
 }
 
-export function gsChanges(desired: GslbService, actual: GslbService, ctx: Pick<DiffContext, 'refNames'>): FieldChange[] {
+export function gsChanges(desired: GslbService, actual: ActualGs, ctx: Pick<DiffContext, 'refNames'>): FieldChange[] {
   return fieldDiff(canonGs(actual, ctx, desired), canonGs(desired, ctx));
 }
 
-export function hmChanges(desired: HealthMonitor, actual: HealthMonitor): FieldChange[] {
-  return fieldDiff(canonHm(actual), canonHm(desired));
+export function hmChanges(desired: HealthMonitor, actual: ActualHm): FieldChange[] {
+  return fieldDiff(isStored(actual) ? actual.canon : canonHm(actual), canonHm(desired));
 }
 
 export interface ActualKeyState {
   /** The GslbService this instance owns for the key, if any. */
-  gs?: GslbService;
+  gs?: ActualGs;
   /** Every federated health monitor of the key's tenant, by name. */
-  hms: ReadonlyMap<string, HealthMonitor>;
+  hms: ReadonlyMap<string, ActualHm>;
   /**
    * This instance's monitors of the key (ownedHmsOf), when the caller keeps
    * them indexed; otherwise `hms` is scanned, which is O(monitors of the
    * tenant) per key.
    */
-  owned?: ReadonlyArray<HealthMonitor>;
+  owned?: ReadonlyArray<ActualHm>;
 }
 
 /** Owned monitors that belong to `gsName` (by description). */
-export function ownedHmsOf(gsName: string, hms: ReadonlyMap<string, HealthMonitor>, createdBy: string): HealthMonitor[] {
-  return [...hms.values()].filter((h) => isOwnedHm(h, createdBy) && gsNameFromHmDescription(h.description) === gsName);
+export function ownedHmsOf(gsName: string, hms: ReadonlyMap<string, ActualHm>, createdBy: string): ActualHm[] {
+  return [...hms.values()].filter((h) => ownsHm(h, createdBy) && hmGsName(h) === gsName);
 }
 
 /**
@@ -226,8 +323,9 @@ export function diffKey(
     ops.push({ op: 'delete-gs', key, tenant, name: gsName, uuid: actual.gs.uuid ?? '' });
   }
   const owned = actual.owned ? [...actual.owned] : ownedHmsOf(gsName, actual.hms, ctx.createdBy);
-  for (const hm of owned.sort((a, b) => a.name.localeCompare(b.name))) {
-    if (!wanted.has(hm.name)) ops.push({ op: 'delete-hm', key, tenant, name: hm.name, uuid: hm.uuid ?? '' });
+  for (const hm of owned.sort((a, b) => hmName(a).localeCompare(hmName(b)))) {
+    const name = hmName(hm);
+    if (!wanted.has(name)) ops.push({ op: 'delete-hm', key, tenant, name, uuid: hm.uuid ?? '' });
   }
   return ops;
 }

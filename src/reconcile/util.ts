@@ -27,3 +27,16 @@ export class Stopped extends Error {
     super('worker is not active');
   }
 }
+
+const internPool = new Map<string, string>();
+/**
+ * One shared copy of a string that repeats across cached objects (namespaces, tenants, enums, owner markers),
+ * instead of one copy per object as JSON parsing makes them. Bounded: past the limit strings are kept as given.
+ */
+export function intern<T extends string | undefined>(s: T): T {
+  if (s === undefined) return s;
+  const v = internPool.get(s);
+  if (v !== undefined) return v as T;
+  if (internPool.size < 20_000) internPool.set(s, s);
+  return s;
+}

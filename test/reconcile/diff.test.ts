@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { buildDesiredGs } from '../../src/reconcile/desired/gslbservice.js';
-import { diffKey, gsChanges, refName, describeOperation } from '../../src/reconcile/diff.js';
+import { diffKey, gsChanges, refName, describeOperation, storeGs, storeHm } from '../../src/reconcile/diff.js';
 import type { NamedMember } from '../../src/reconcile/members/types.js';
 import type { GslbService, HealthMonitor } from '../../src/avi/types.js';
 import { CREATED_BY as CB, desiredInputs, namedMember } from './fixtures.js';
@@ -97,5 +97,29 @@ describe('reconcile/diff: field-wise comparison and operation order', () => {
     assert.equal(ops.length, 1);
     assert.equal(ops[0]!.op, 'update-hm');
     assert.deepEqual(ops[0]!.op === 'update-hm' && ops[0]!.changes, [{ path: 'monitor_port', from: 8080, to: 80 }]);
+  });
+  it('the stored form (what the worker cache keeps) diffs exactly like the whole controller object', () => {
+    const smaller = buildDesiredGs('admin', 'app.example.com', [m('c1', '10.0.0.1', ['/']), m('c2', '10.0.0.2')], inputs)!;
+    const geo = buildDesiredGs('admin', 'app.example.com', [m('c1', '10.0.0.1'), m('c2', '10.0.0.2')], inputs)!;
+    for (const g of geo.gs.groups) Object.assign(g, { algorithm: 'GSLB_ALGORITHM_GEO', fallback_algorithm: 'GSLB_ALGORITHM_CONSISTENT_HASH', consistent_hash_mask: 24 });
+    const variants: GslbService[] = [asStored(desired.gs, hms), { ...asStored(desired.gs, hms), ttl: 30 }, asStored(geo.gs, hms)];
+    const uuidRefs = asStored(desired.gs, hms);
+    uuidRefs.health_monitor_refs = hms.map((h) => `https://c/api/healthmonitor/${h.uuid}`);
+    variants.push(uuidRefs);
+    const changedHms = new Map(hmMap);
+    changedHms.set(hms[0]!.name, { ...hms[0]!, monitor_port: 8080 });
+    const refNames = new Map(hms.map((h) => [h.uuid!, h.name]));
+    for (const want of [desired, smaller, geo, undefined]) {
+      for (const gs of variants) {
+        for (const hmsOf of [hmMap, changedHms]) {
+          for (const c of [ctx, { ...ctx, refNames }]) {
+            const full = diffKey(desired.key, 'admin', 'app.example.com', want, { gs, hms: hmsOf }, c);
+            const stored = new Map([...hmsOf].map(([k, h]) => [k, storeHm(h)]));
+            const compact = diffKey(desired.key, 'admin', 'app.example.com', want, { gs: storeGs(gs), hms: stored }, c);
+            assert.deepEqual(compact, full);
+          }
+        }
+      }
+    }
   });
 });
