@@ -1,7 +1,9 @@
 // Memory of the worker's member-model layer at a given number of FQDNs, in a
 // fresh process (child of bench/sync.ts; arg: number of FQDNs). It holds what
 // the worker holds per FQDN: the member objects as the informer caches keep
-// them (with API-server metadata: uid, resourceVersion, managedFields), the
+// them (served with API-server metadata: uid, resourceVersion, managedFields,
+// kubectl's last-applied annotation; cached through the informers' transform
+// slimMemberObject), the
 // derived members per object, and the Avi-side cache (AviStateCache, filled by
 // a full resync from controller-rendered copies of the desired objects).
 // Reports RSS and heap after a full GC, before (empty) and after.
@@ -13,6 +15,7 @@ import { gsKey, identityNaming, type NamedMember } from '../src/reconcile/member
 import type { GDPSpec } from '../src/api/index.js';
 import type { GslbService, HealthMonitor } from '../src/avi/types.js';
 import { AviStateCache } from '../src/reconcile/avi-state.js';
+import { slimMemberObject } from '../src/reconcile/cluster.js';
 import { APP, CLUSTERS, COLLECTIONS, TRAFFIC, benchObjects } from './sync-objects.js';
 
 const n = Number(process.argv[2] ?? 10_000);
@@ -44,10 +47,13 @@ for (const o of benchObjects(n).objects) {
     { manager: 'bench', operation: 'Update', apiVersion: obj.apiVersion, time: new Date().toISOString(), fieldsType: 'FieldsV1', fieldsV1: { 'f:metadata': { 'f:labels': { '.': {}, 'f:app': {} } }, 'f:spec': {} } },
     { manager: 'ako', operation: 'Update', apiVersion: obj.apiVersion, subresource: 'status', time: new Date().toISOString(), fieldsType: 'FieldsV1', fieldsV1: { 'f:status': {} } },
   ];
+  obj.metadata.annotations = { ...(obj.metadata.annotations as object), 'kubectl.kubernetes.io/last-applied-configuration': JSON.stringify(o.obj) };
   const k = `${o.cluster}${o.collection}`;
   let m = caches.get(k);
   if (!m) caches.set(k, (m = new Map()));
-  m.set(`${String(obj.metadata.namespace)}/${String(obj.metadata.name)}`, obj as KubernetesObject);
+  // As the member informers cache it (their transform).
+  const resource = o.collection === COLLECTIONS.ingresses ? 'ingresses' : o.collection === COLLECTIONS.services ? 'services' : 'routes';
+  m.set(`${String(obj.metadata.namespace)}/${String(obj.metadata.name)}`, slimMemberObject(resource, obj as KubernetesObject));
 }
 
 const afterCaches = rss();
@@ -112,6 +118,7 @@ process.send?.({
     healthMonitors: hmCount,
     objects: [...caches.values()].reduce((a, m) => a + m.size, 0),
     baseRssMiB: base.rssMiB,
+    baseHeapMiB: base.heapMiB,
     rssMiB: after.rssMiB,
     heapMiB: after.heapMiB,
     /** Heap after GC added by each part. */

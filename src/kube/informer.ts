@@ -1,8 +1,9 @@
 // A list/watch cache that keeps itself alive. client-node's informer relists on
 // 410 Gone and reconnects after its 30 s watch timeout, but on any other error
 // it emits 'error' and stops for good; this wrapper restarts it on a capped,
-// jittered exponential backoff and tracks sync state and event age.
-import { makeInformer, type KubeConfig, type KubernetesObject, type ListPromise } from '@kubernetes/client-node';
+// jittered exponential backoff and tracks sync state and event age. An
+// optional transform slims every listed and watched object before it is cached.
+import { ListWatch, Watch, type KubeConfig, type KubernetesObject, type ListPromise } from '@kubernetes/client-node';
 import type { Logger } from '../log.js';
 
 export type InformerEvent = 'add' | 'update' | 'delete';
@@ -15,6 +16,38 @@ export interface InformerOptions {
   labelSelector?: string;
   initialBackoffMs?: number;
   maxBackoffMs?: number;
+  /**
+   * Applied to every listed and watched object before it is cached and handed to the handlers (e.g. dropping
+   * managedFields). It must keep metadata.name, namespace and resourceVersion.
+   */
+  transform?: (obj: KubernetesObject) => KubernetesObject;
+}
+
+/** client-node's Watch, with `transform` applied to the object of each ADDED/MODIFIED/DELETED event. */
+class TransformingWatch extends Watch {
+  constructor(
+    kc: KubeConfig,
+    private readonly transform: (obj: KubernetesObject) => KubernetesObject,
+  ) {
+    super(kc);
+  }
+
+  override watch(
+    path: string,
+    queryParams: Record<string, string | number | boolean | undefined>,
+    callback: (phase: string, apiObj: unknown, watchObj?: unknown) => void,
+    done: (err: unknown) => void,
+  ): Promise<AbortController> {
+    return super.watch(
+      path,
+      queryParams,
+      (phase, obj, watchObj) => {
+        const isObject = phase === 'ADDED' || phase === 'MODIFIED' || phase === 'DELETED';
+        callback(phase, isObject && obj && typeof obj === 'object' ? this.transform(obj as KubernetesObject) : obj, watchObj);
+      },
+      done,
+    );
+  }
 }
 
 export interface ResilientInformer<T extends KubernetesObject> {
@@ -61,8 +94,10 @@ export function makeResilientInformer<T extends KubernetesObject>(
   let retryTimer: NodeJS.Timeout | undefined;
   let syncWaiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
 
+  const transform = options.transform as ((obj: T) => T) | undefined;
   const listAndMark: ListPromise<T> = async () => {
-    const result = await listFn();
+    const listed = await listFn();
+    const result = transform && listed.items ? { ...listed, items: listed.items.map((o) => transform(o)) } : listed;
     lastEvent = Date.now();
     lastVerified = lastEvent;
     // The informer applies the list right after this promise settles.
@@ -76,7 +111,9 @@ export function makeResilientInformer<T extends KubernetesObject>(
     return result;
   };
 
-  const informer = makeInformer<T>(kc, path, listAndMark, options.labelSelector);
+  // What client-node's makeInformer builds, with the transforming Watch when there is a transform.
+  const watch = options.transform ? new TransformingWatch(kc, options.transform) : new Watch(kc);
+  const informer = new ListWatch<T>(path, watch, listAndMark, false, options.labelSelector);
   const emit = (event: InformerEvent) => (obj: T) => {
     lastEvent = Date.now();
     lastVerified = lastEvent;

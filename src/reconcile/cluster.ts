@@ -8,6 +8,7 @@ import { isStatus, kubeRequest } from '../kube/http.js';
 import type { Logger } from '../log.js';
 import type { Route } from './members/derive.js';
 import { workerMetrics as M } from './metrics.js';
+import { intern } from './util.js';
 
 export type MemberResource = 'namespaces' | 'ingresses' | 'services' | 'routes';
 
@@ -31,6 +32,86 @@ const PATHS: Record<MemberResource, string> = {
   services: '/api/v1/services',
   routes: '/apis/route.openshift.io/v1/routes',
 };
+
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+
+/** Copies `v` without its undefined fields (they would still take a slot in the cached object). */
+function defined<T extends object>(v: T): T {
+  for (const k of Object.keys(v) as Array<keyof T>) if (v[k] === undefined) delete v[k];
+  return v;
+}
+
+type Loose = Record<string, any>;
+
+const slimLb = (st: Loose | undefined) =>
+  st?.loadBalancer ? { loadBalancer: { ingress: ((st.loadBalancer as Loose).ingress as Loose[] | undefined)?.map((l) => defined({ ip: l.ip, hostname: l.hostname })) } } : undefined;
+
+/**
+ * What the member informers cache of an object: the metadata derivation reads (no managedFields, no
+ * last-applied annotation) and, per resource, the spec/status parts derive.ts reads. Repeated strings
+ * (namespace, labels) are shared.
+ */
+export function slimMemberObject(resource: MemberResource, obj: KubernetesObject): KubernetesObject {
+  const md = obj.metadata ?? {};
+  let annotations = md.annotations;
+  if (annotations && LAST_APPLIED in annotations) {
+    annotations = { ...annotations };
+    delete annotations[LAST_APPLIED];
+  }
+  let labels = md.labels;
+  if (labels) {
+    labels = {};
+    for (const [k, v] of Object.entries(md.labels!)) labels[k] = intern(v);
+  }
+  const metadata = defined({
+    name: md.name,
+    namespace: intern(md.namespace),
+    uid: md.uid,
+    resourceVersion: md.resourceVersion,
+    creationTimestamp: md.creationTimestamp,
+    labels,
+    annotations,
+  });
+  const o = obj as Loose;
+  const spec = (o.spec ?? undefined) as Loose | undefined;
+  const status = (o.status ?? undefined) as Loose | undefined;
+  const base = { apiVersion: obj.apiVersion, kind: obj.kind, metadata };
+  switch (resource) {
+    case 'ingresses':
+      return defined({
+        ...base,
+        spec: spec && {
+          rules: (spec.rules as Loose[] | undefined)?.map((r) =>
+            defined({ host: r.host, http: r.http && { paths: ((r.http as Loose).paths as Loose[] | undefined)?.map((p) => defined({ path: p.path })) } }),
+          ),
+          tls: (spec.tls as Loose[] | undefined)?.map((t) => ({ hosts: t.hosts })),
+        },
+        status: slimLb(status),
+      }) as KubernetesObject;
+    case 'services':
+      return defined({
+        ...base,
+        spec: spec && { type: intern(spec.type as string | undefined), ports: (spec.ports as Loose[] | undefined)?.map((p) => defined({ port: p.port, protocol: intern(p.protocol as string | undefined) })) },
+        status: slimLb(status),
+      }) as KubernetesObject;
+    case 'routes':
+      return defined({
+        ...base,
+        spec: spec && defined({ host: spec.host, subdomain: spec.subdomain, path: spec.path, tls: spec.tls && { termination: intern((spec.tls as Loose).termination as string | undefined) } }),
+        status: status && {
+          ingress: (status.ingress as Loose[] | undefined)?.map((i) =>
+            defined({
+              host: i.host,
+              routerName: intern(i.routerName as string | undefined),
+              conditions: (i.conditions as Loose[] | undefined)?.map((c) => defined({ type: c.type, status: c.status, reason: c.reason, message: c.message })),
+            }),
+          ),
+        },
+      }) as KubernetesObject;
+    default:
+      return base as KubernetesObject;
+  }
+}
 
 export class MemberCluster {
   readonly name: string;
@@ -102,6 +183,7 @@ export class MemberCluster {
           log: this.o.log,
           initialBackoffMs: this.o.initialBackoffMs ?? 500,
           maxBackoffMs: this.o.maxBackoffMs ?? 30_000,
+          transform: (obj) => slimMemberObject(r, obj),
         });
         inf.onEvent((event, obj) => this.o.onEvent(r, event, obj));
         this.informers.set(r, inf);

@@ -223,20 +223,33 @@ describe('reconcile worker lifecycle (member down at start, status progress, def
     await waitFor('replica-b syncs', async () => ips(await gsByName('web.lc.example.com')).join() === '10.20.2.3,10.20.3.1', 20_000);
   });
 
-  it('stall detection: a relist of a quiet watch is idle; a watch that stopped delivering is found stalled and restarted, and the missed change arrives', async () => {
+  it('stall detection: a relist of a quiet watch is idle; a watch that stopped delivering is found stalled and restarted, and the missed change arrives; the transform applies to listed and watched objects', async () => {
     const proxy = await startTcpProxy(c2.url);
     proxies.push(proxy);
     const kc = proxy.kubeConfigFor(c2.kubeConfig);
     const path = `/api/v1/namespaces/${APP_NS}/configmaps`;
     // The watch goes through the proxy; lists go direct (a pooled connection through the proxy could be frozen too).
-    const inf = makeResilientInformer<KubernetesObject>(kc, path, () => kubeRequest<KubernetesListObject<KubernetesObject>>(c2.kubeConfig, 'GET', path), { name: 'test/cm' });
+    // The transform applies to listed and watched objects alike, before they are cached and handed out.
+    const transform = (o: KubernetesObject): KubernetesObject => ({ ...o, metadata: { ...o.metadata, managedFields: undefined, labels: { slim: 'yes' } } });
+    const slim = (name: string) => {
+      const o = inf.get(name, APP_NS);
+      assert.equal(o?.metadata?.labels?.slim, 'yes', `${name} transformed in the cache`);
+      assert.equal(o?.metadata?.managedFields, undefined);
+    };
+    await k(c2, 'POST', path, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm-0' } });
+    const inf = makeResilientInformer<KubernetesObject>(kc, path, () => kubeRequest<KubernetesListObject<KubernetesObject>>(c2.kubeConfig, 'GET', path), { name: 'test/cm', transform });
     const seen: string[] = [];
-    inf.onEvent((e, o) => seen.push(`${e} ${o.metadata?.name}`));
+    inf.onEvent((e, o) => {
+      seen.push(`${e} ${o.metadata?.name}`);
+      assert.equal(o.metadata?.labels?.slim, 'yes');
+    });
     await inf.start();
     try {
       await inf.waitForSync();
+      slim('cm-0');
       await k(c2, 'POST', path, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm-1' } });
       await waitFor('cm-1 seen', () => seen.includes('add cm-1'));
+      slim('cm-1');
       const verifiedBefore = inf.lastVerifiedAt();
       assert.equal(await inf.relist(), 'idle');
       assert.equal(inf.restarts(), 0);
@@ -249,6 +262,7 @@ describe('reconcile worker lifecycle (member down at start, status progress, def
       assert.equal(await inf.relist(), 'stalled');
       assert.equal(inf.restarts(), 1);
       await waitFor('missed change delivered after the restart', () => seen.includes('add cm-2'));
+      slim('cm-2');
       assert.equal(await inf.relist(), 'idle');
     } finally {
       await inf.stop();
