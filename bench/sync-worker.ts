@@ -34,7 +34,8 @@ const worker = createReconcileWorker({
   aviFactory: (c) => AviClient.create({ ...c, caPem, log, maxSockets: Math.max(8, cfg.concurrency) }),
   leaderElection: false,
   role: false,
-  queue: { concurrency: cfg.concurrency, ratePerSecond: cfg.queueRate, burst: cfg.queueRate },
+  queue: { concurrency: cfg.concurrency },
+  aviMaxCallsPerSecond: cfg.queueRate,
 });
 const cpu0 = process.cpuUsage();
 await worker.start();

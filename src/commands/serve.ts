@@ -43,6 +43,8 @@ export interface ServeOptions {
   aviCaFile?: string;
   /** Do not verify the Avi controller's certificate (--avi-insecure-skip-tls-verify). */
   aviInsecureSkipTlsVerify?: boolean;
+  /** The worker's global Avi-call budget per second (--avi-max-calls-per-second, env AVI_MAX_CALLS_PER_SECOND; default 100). */
+  aviMaxCallsPerSecond?: number;
   logLevel?: LevelWithSilent;
   serviceName?: string;
   certPollMs?: number;
@@ -123,6 +125,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServer> {
       memberKubeconfigPath: opts.memberKubeconfig,
       aviCaFile: opts.aviCaFile,
       aviInsecureSkipTlsVerify: opts.aviInsecureSkipTlsVerify,
+      aviMaxCallsPerSecond: opts.aviMaxCallsPerSecond,
       log,
     });
     components.push(worker);
@@ -190,6 +193,9 @@ export function registerServe(program: Command): void {
     .addOption(new Option('--avi-ca-file <file>', "PEM CA(s) the Avi controller's certificate must chain to (default: system CAs)").env('AVI_CA_FILE'))
     // Not commander's .env(): that turns a boolean flag on for any value, "false" included.
     .option('--avi-insecure-skip-tls-verify', "do not verify the Avi controller's certificate (insecure; logged at warn; env AVI_INSECURE_SKIP_TLS_VERIFY=true)")
+    .addOption(
+      new Option('--avi-max-calls-per-second <n>', 'global budget of Avi calls per second for the reconcile worker (0: unlimited)').env('AVI_MAX_CALLS_PER_SECOND').default('100'),
+    )
     .addOption(new Option('--service-name <name>', 'in-cluster Service name, for the generated certificate').env('SERVICE_NAME').default('amko-webhook'))
     .addOption(
       new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).env('LOG_LEVEL'),
@@ -198,6 +204,11 @@ export function registerServe(program: Command): void {
       const port = Number(o.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) {
         console.error(`amko serve: invalid --port ${String(o.port)}`);
+        process.exit(2);
+      }
+      const aviMaxCallsPerSecond = Number(o.aviMaxCallsPerSecond);
+      if (!Number.isFinite(aviMaxCallsPerSecond) || aviMaxCallsPerSecond < 0) {
+        console.error(`amko serve: invalid --avi-max-calls-per-second ${String(o.aviMaxCallsPerSecond)}`);
         process.exit(2);
       }
       const log = createLogger({ level: o.logLevel as LevelWithSilent | undefined, asyncStdout: true });
@@ -215,6 +226,7 @@ export function registerServe(program: Command): void {
           federation: o.federation !== false,
           aviCaFile: (o.aviCaFile as string | undefined) || undefined,
           aviInsecureSkipTlsVerify: o.aviInsecureSkipTlsVerify === true || process.env.AVI_INSECURE_SKIP_TLS_VERIFY === 'true',
+          aviMaxCallsPerSecond,
           serviceName: o.serviceName as string | undefined,
           certSecret: secretCertOptionsFrom(o),
           log,

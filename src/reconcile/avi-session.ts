@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import type { AviApi } from '../avi/types.js';
 import type { Logger } from '../log.js';
 import { workerMetrics as M } from './metrics.js';
+import type { TokenBucket } from './queue.js';
 
 export interface AviConnection {
   controller: string;
@@ -43,6 +44,20 @@ export function instrumentAvi(api: AviApi): AviApi {
   });
 }
 
+/** Wraps an AviApi so that every call first takes a token from `bucket` (the worker's Avi-call budget). */
+export function limitAvi(api: AviApi, bucket: TokenBucket): AviApi {
+  return new Proxy(api, {
+    get(target, prop, receiver) {
+      const v = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof v !== 'function' || prop === 'close') return typeof v === 'function' ? v.bind(target) : v;
+      return async (...args: unknown[]) => {
+        await bucket.take();
+        return (v as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+      };
+    },
+  });
+}
+
 /** The real Avi client (src/avi), loaded lazily. */
 export function defaultAviFactory(log: Logger, o: AviTlsOptions): (c: AviConnection) => Promise<AviApi> {
   return async (c) => {
@@ -73,7 +88,11 @@ export class AviSession {
   /** Connected and the GSLB leader at the last check. */
   ok = false;
 
-  constructor(private readonly factory: AviFactory) {}
+  /** @param bucket the Avi-call budget every call of the client takes a token from (none: unlimited). */
+  constructor(
+    private readonly factory: AviFactory,
+    private readonly bucket?: TokenBucket,
+  ) {}
 
   get client(): AviApi | undefined {
     return this.api;
@@ -81,7 +100,8 @@ export class AviSession {
 
   async rebuild(conn: AviConnection): Promise<AviApi> {
     await this.close();
-    this.api = instrumentAvi(await this.factory(conn));
+    const api = await this.factory(conn);
+    this.api = instrumentAvi(this.bucket ? limitAvi(api, this.bucket) : api);
     return this.api;
   }
 

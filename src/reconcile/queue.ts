@@ -1,9 +1,10 @@
 // A keyed work queue in the style of client-go's workqueue: a key is queued at
 // most once, never processed by two workers at once, and re-queued if it was
 // dirtied while being processed. Failures are retried forever on a per-key
-// capped exponential backoff with jitter (fast or slow base by retry class); a
-// global token bucket limits the rate of processing and `concurrency` bounds
-// the number of keys in flight.
+// capped exponential backoff with jitter (fast or slow base by retry class);
+// `concurrency` bounds the number of keys in flight and an optional token
+// bucket limits the rate at which keys start. The worker leaves the key rate
+// unlimited and limits Avi calls instead (TokenBucket around its Avi client).
 
 export type RetrySpeed = 'fast' | 'slow' | 'none';
 
@@ -13,7 +14,7 @@ export interface WorkQueueOptions {
   /** Maps a failure to a retry speed. Default: always fast. 'none' = wait for the next add(). */
   classify?: (err: unknown) => RetrySpeed;
   concurrency?: number;
-  /** Token bucket: sustained keys per second and burst. */
+  /** Token bucket: sustained keys per second and burst. Default: no limit on keys. */
   ratePerSecond?: number;
   burst?: number;
   fastBaseDelayMs?: number;
@@ -48,8 +49,8 @@ export class WorkQueue {
 
   constructor(options: WorkQueueOptions) {
     this.opts = {
-      concurrency: 4,
-      ratePerSecond: 20,
+      concurrency: 8,
+      ratePerSecond: Infinity,
       burst: 50,
       fastBaseDelayMs: 200,
       slowBaseDelayMs: 5_000,
@@ -154,6 +155,10 @@ export class WorkQueue {
   }
 
   private refill(): void {
+    if (this.opts.ratePerSecond === Infinity) {
+      this.tokens = Infinity;
+      return;
+    }
     const now = this.opts.now();
     const elapsed = (now - this.lastRefill) / 1000;
     this.lastRefill = now;
@@ -212,5 +217,60 @@ export class WorkQueue {
       this.pump();
       if (this.isIdle()) for (const w of this.idleWaiters.splice(0)) w();
     }
+  }
+}
+
+/**
+ * A token bucket shared by concurrent callers: `take()` resolves when a token
+ * is available, in call order. Sustained `ratePerSecond`, up to `burst` at once.
+ */
+export class TokenBucket {
+  private tokens: number;
+  private last: number;
+  private readonly waiters: Array<() => void> = [];
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly ratePerSecond: number,
+    private readonly burst = Math.max(1, ratePerSecond),
+    private readonly now: () => number = Date.now,
+  ) {
+    this.tokens = this.burst;
+    this.last = now();
+  }
+
+  /** Resolves once a token has been taken. */
+  take(): Promise<void> {
+    if (this.ratePerSecond === Infinity) return Promise.resolve();
+    if (this.waiters.length === 0 && this.tryTake()) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.waiters.push(resolve);
+      this.schedule();
+    });
+  }
+
+  /** Callers waiting for a token. */
+  waiting(): number {
+    return this.waiters.length;
+  }
+
+  private tryTake(): boolean {
+    const now = this.now();
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.ratePerSecond);
+    this.last = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+
+  private schedule(): void {
+    if (this.timer) return;
+    while (this.waiters.length > 0 && this.tryTake()) this.waiters.shift()!();
+    if (this.waiters.length === 0) return;
+    const waitMs = Math.max(1, Math.ceil(((1 - this.tokens) / this.ratePerSecond) * 1000));
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.schedule();
+    }, waitMs);
   }
 }

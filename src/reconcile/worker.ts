@@ -33,7 +33,7 @@ import { MemberIndex } from './member-index.js';
 import { identityNaming, parseGsKey, type NamingStep } from './members/types.js';
 import { workerMetrics as M } from './metrics.js';
 import { PolicyState } from './policy.js';
-import { WorkQueue, type RetrySpeed, type WorkQueueOptions } from './queue.js';
+import { TokenBucket, WorkQueue, type RetrySpeed, type WorkQueueOptions } from './queue.js';
 import { crPath } from './status.js';
 import { SyncGate, type LeaderElectionOptions } from './sync-gate.js';
 import { Stopped, byAge } from './util.js';
@@ -53,7 +53,17 @@ export interface ReconcileWorkerOptions {
   aviFactory?: (c: AviConnection) => AviApi | Promise<AviApi>;
   /** Leader election (default on). `false` = this replica always syncs. */
   leaderElection?: false | LeaderElectionOptions;
+  /**
+   * Work queue settings. Default: concurrency 8 (keys in flight), no limit on keys per second: the global rate
+   * limit is on Avi calls (aviMaxCallsPerSecond), with the per-key backoff of the queue.
+   */
   queue?: Partial<Omit<WorkQueueOptions, 'handler' | 'classify' | 'onResult'>>;
+  /**
+   * Global budget of Avi calls per second (`--avi-max-calls-per-second`): every call of the worker's Avi client
+   * (writes, re-reads after a conflict, full-resync lists, validation reads) takes a token. Default 100; the burst
+   * is the same number. 0 or Infinity: unlimited.
+   */
+  aviMaxCallsPerSecond?: number;
   memberBackoff?: { initialMs?: number; maxMs?: number };
   /**
    * A member-cluster watch silent for longer than this is checked with a relist: unchanged = idle (left alone),
@@ -79,6 +89,9 @@ export interface ReconcileWorkerOptions {
   /** Skip TLS verification for the default Avi client (`--avi-insecure-skip-tls-verify`); default: env AVI_INSECURE_SKIP_TLS_VERIFY=true. */
   aviInsecureSkipTlsVerify?: boolean;
 }
+
+/** Default worker Avi-call budget (calls per second). */
+export const DEFAULT_AVI_CALLS_PER_SECOND = 100;
 
 type Kinded = KubernetesObject & { spec?: unknown; status?: Record<string, unknown> };
 
@@ -155,7 +168,8 @@ export class ReconcileWorker implements LeaseSource {
           maxBackoffMs: opts.memberBackoff?.maxMs,
         });
     this.identity = (opts.leaderElection && opts.leaderElection.identity) || defaultIdentity();
-    this.session = new AviSession(opts.aviFactory ?? defaultAviFactory(this.log, opts));
+    const callRate = opts.aviMaxCallsPerSecond ?? DEFAULT_AVI_CALLS_PER_SECOND;
+    this.session = new AviSession(opts.aviFactory ?? defaultAviFactory(this.log, opts), callRate > 0 && callRate !== Infinity ? new TokenBucket(callRate) : undefined);
     this.memberKubeconfig = new MemberKubeconfigFile(opts.memberKubeconfigPath);
     this.status = new CrStatusWriter(opts.kubeConfig, this.ns, this.log);
     this.cache = new AviStateCache(() => this.config?.createdBy);
@@ -182,7 +196,7 @@ export class ReconcileWorker implements LeaseSource {
       isActive: () => this.active,
     });
     this.queue = new WorkQueue({
-      concurrency: 4,
+      concurrency: 8,
       ...opts.queue,
       handler: (key) => this.syncKey(key),
       classify,

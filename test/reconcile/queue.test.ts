@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { WorkQueue } from '../../src/reconcile/queue.js';
+import type { AviApi } from '../../src/avi/types.js';
+import { limitAvi } from '../../src/reconcile/avi-session.js';
+import { TokenBucket, WorkQueue } from '../../src/reconcile/queue.js';
 
 describe('reconcile/queue: keyed work queue', () => {
   it('dedupes queued keys', async () => {
@@ -137,5 +139,47 @@ describe('reconcile/queue: keyed work queue', () => {
     assert.equal(n, 7);
     // 2 immediately, then 5 more at 50/s → at least ~100 ms.
     assert.ok(elapsed >= 90, `took ${elapsed} ms`);
+  });
+  it('default: no limit on keys per second (the worker limits Avi calls instead)', async () => {
+    let n = 0;
+    const q = new WorkQueue({ handler: async () => void n++ });
+    for (let i = 0; i < 500; i++) q.add(`k${i}`);
+    const t0 = Date.now();
+    q.start();
+    await q.idle();
+    assert.equal(n, 500);
+    assert.ok(Date.now() - t0 < 1000, `took ${Date.now() - t0} ms`);
+  });
+
+  it('TokenBucket: a burst at once, then the sustained rate, in call order', async () => {
+    const b = new TokenBucket(50, 2);
+    const order: number[] = [];
+    const t0 = Date.now();
+    await Promise.all(Array.from({ length: 7 }, (_, i) => b.take().then(() => order.push(i))));
+    const elapsed = Date.now() - t0;
+    assert.deepEqual(order, [0, 1, 2, 3, 4, 5, 6]);
+    // 2 immediately, then 5 more at 50/s → at least ~100 ms.
+    assert.ok(elapsed >= 90 && elapsed < 1000, `took ${elapsed} ms`);
+    assert.equal(b.waiting(), 0);
+  });
+
+  it('the Avi-call budget counts calls, not keys: a key that makes several calls takes several tokens', async () => {
+    const bucket = new TokenBucket(50, 2);
+    let calls = 0;
+    const api = limitAvi({ getGslb: async () => void calls++, close: async () => undefined } as unknown as AviApi, bucket);
+    const q = new WorkQueue({
+      concurrency: 8,
+      handler: async () => {
+        for (let i = 0; i < 3; i++) await api.getGslb();
+      },
+    });
+    q.add('a');
+    q.add('b');
+    const t0 = Date.now();
+    q.start();
+    await q.idle();
+    assert.equal(calls, 6);
+    // 2 tokens at once, 4 more calls at 50/s → at least ~80 ms.
+    assert.ok(Date.now() - t0 >= 70, `took ${Date.now() - t0} ms`);
   });
 });
