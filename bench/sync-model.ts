@@ -16,6 +16,7 @@ import type { GDPSpec } from '../src/api/index.js';
 import type { GslbService, HealthMonitor } from '../src/avi/types.js';
 import { AviStateCache } from '../src/reconcile/avi-state.js';
 import { slimMemberObject } from '../src/reconcile/cluster.js';
+import { namedRecord } from '../src/reconcile/member-clusters.js';
 import { APP, CLUSTERS, COLLECTIONS, TRAFFIC, benchObjects } from './sync-objects.js';
 
 const n = Number(process.argv[2] ?? 10_000);
@@ -70,7 +71,7 @@ for (const [k, objs] of caches) {
       : k.endsWith(COLLECTIONS.services)
         ? deriveService(o as V1Service, ctx)
         : deriveRoute(o as Route, ctx);
-    const named = r.members.map((m) => ({ ...m, ...identityNaming(m)! }));
+    const named = r.members.map((m) => namedRecord(m, identityNaming(m)!));
     const objId = `${k}/${id}`;
     objMembers.set(objId, named);
     for (const m of named) {

@@ -11,6 +11,35 @@ import { selectionFromGdp } from './members/selection.js';
 import type { MemberRecord, NamedMember, NamingStep } from './members/types.js';
 import type { MemberIndex } from './member-index.js';
 import { workerMetrics as M } from './metrics.js';
+import { intern } from './util.js';
+
+/** Shared by every member without aliases (never mutated). */
+const NO_ALIASES: string[] = [];
+const pathLists = new Map<string, string[]>();
+/** One shared array per distinct path list (most members have ['/']); bounded like intern(). Never mutated. */
+function sharedPaths(paths: string[]): string[] {
+  const key = paths.join('\u0000');
+  const hit = pathLists.get(key);
+  if (hit) return hit;
+  if (pathLists.size < 10_000) pathLists.set(key, paths);
+  return paths;
+}
+
+/**
+ * A member record after the naming step, as the index keeps it: repeated strings and lists are shared between
+ * records (they are held for every member of every cluster).
+ */
+export function namedRecord(m: MemberRecord, n: NonNullable<ReturnType<NamingStep>>): NamedMember {
+  return {
+    ...m,
+    namespace: intern(m.namespace),
+    tenant: intern(m.tenant),
+    paths: sharedPaths(m.paths),
+    ...(n.tls !== undefined ? { tls: n.tls } : {}), // [custom-fqdn] tls
+    gsName: n.gsName === m.hostname ? m.hostname : n.gsName,
+    aliases: n.aliases.length > 0 ? n.aliases : NO_ALIASES,
+  };
+}
 
 export interface MemberClustersOptions {
   log: Logger;
@@ -117,7 +146,7 @@ export class MemberClusters {
     const out: NamedMember[] = [];
     for (const m of members) {
       const n = this.o.naming(m);
-      if (n) out.push({ ...m, ...(n.tls !== undefined ? { tls: n.tls } : {}), gsName: n.gsName, aliases: n.aliases }); // [custom-fqdn] tls
+      if (n) out.push(namedRecord(m, n));
     }
     return out;
   }
