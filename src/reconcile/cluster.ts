@@ -113,6 +113,32 @@ export function slimMemberObject(resource: MemberResource, obj: KubernetesObject
   }
 }
 
+/** Page size of the member informers' lists. */
+const LIST_PAGE = 500;
+
+/**
+ * Lists `path` in pages of LIST_PAGE and slims every item as its page arrives, so a large cluster's list never
+ * holds all of its whole objects (managedFields and all) in memory at once. The pages share the first page's
+ * snapshot resourceVersion, from which the watch resumes.
+ */
+export async function listSlim(kc: KubeConfig, path: string, resource: MemberResource, pageSize = LIST_PAGE): Promise<KubernetesListObject<KubernetesObject>> {
+  const items: KubernetesObject[] = [];
+  let cont: string | undefined;
+  let first: KubernetesListObject<KubernetesObject> | undefined;
+  do {
+    const page = await kubeRequest<KubernetesListObject<KubernetesObject>>(
+      kc,
+      'GET',
+      `${path}?limit=${pageSize}${cont ? `&continue=${encodeURIComponent(cont)}` : ''}`,
+    );
+    first ??= page;
+    for (const o of page.items ?? []) items.push(slimMemberObject(resource, o));
+    // Raw JSON from the API server: `continue` (client-node's typed V1ListMeta calls it _continue).
+    cont = (page.metadata as { continue?: string } | undefined)?.continue || undefined;
+  } while (cont);
+  return { apiVersion: first.apiVersion, kind: first.kind, metadata: { resourceVersion: first.metadata?.resourceVersion }, items };
+}
+
 export class MemberCluster {
   readonly name: string;
   private readonly o: MemberClusterOptions;
@@ -178,7 +204,8 @@ export class MemberCluster {
       const resources: MemberResource[] = ['namespaces', 'ingresses', 'services', ...(routes ? (['routes'] as const) : [])];
       for (const r of resources) {
         const path = PATHS[r];
-        const inf = makeResilientInformer<KubernetesObject>(kc, path, () => kubeRequest<KubernetesListObject<KubernetesObject>>(kc, 'GET', path), {
+        // Lists arrive slim already (listSlim); the transform slims watch events (and is a no-op on slim objects).
+        const inf = makeResilientInformer<KubernetesObject>(kc, path, () => listSlim(kc, path, r), {
           name: `${this.name}/${r}`,
           log: this.o.log,
           initialBackoffMs: this.o.initialBackoffMs ?? 500,

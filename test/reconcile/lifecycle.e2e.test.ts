@@ -11,6 +11,7 @@ import type { GslbService } from '../../src/avi/types.js';
 import { kubeRequest } from '../../src/kube/http.js';
 import { makeResilientInformer, type ResilientInformer } from '../../src/kube/informer.js';
 import { createLogger } from '../../src/log.js';
+import { listSlim } from '../../src/reconcile/cluster.js';
 import { createReconcileWorker, GC_STATE, type ReconcileWorker } from '../../src/reconcile/index.js';
 import { sharedControlPlanes } from '../harness/shared.js';
 import type { ClusterHandle, ControlPlanes } from '../harness/control-plane.js';
@@ -267,5 +268,17 @@ describe('reconcile worker lifecycle (member down at start, status progress, def
     } finally {
       await inf.stop();
     }
+  });
+  it('member lists are paged and slimmed page by page, with the snapshot resourceVersion', async () => {
+    const path = `/api/v1/namespaces/${APP_NS}/services`;
+    for (const name of ['pg-1', 'pg-2', 'pg-3']) {
+      await k(c2, 'POST', path, { apiVersion: 'v1', kind: 'Service', metadata: { name, labels: { pg: 'x' } }, spec: { ports: [{ port: 80 }] } });
+    }
+    const full = (await k(c2, 'GET', path)) as KubernetesListObject<KubernetesObject>;
+    const paged = await listSlim(c2.kubeConfig, path, 'services', 2);
+    assert.deepEqual(paged.items.map((o) => o.metadata?.name).sort(), full.items.map((o) => o.metadata?.name).sort());
+    assert.ok(paged.items.length >= 3);
+    assert.ok(paged.metadata?.resourceVersion);
+    for (const o of paged.items) assert.equal(o.metadata?.managedFields, undefined);
   });
 });
