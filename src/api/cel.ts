@@ -3,7 +3,7 @@
 //
 // The rules mirror the single-object checks in src/rules (same conditions, same
 // detail texts) so that the API server enforces them even when the webhook is
-// down; test/crds/parity.test.ts applies one table of manifests to both.
+// down; test/crds/parity.e2e.test.ts applies one table of manifests to both.
 // Rules that need other objects (namespace, singletons, member clusters,
 // duplicate fqdn) stay in the webhook.
 //
