@@ -8,11 +8,8 @@ import { readFileSync } from 'node:fs';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { KINDS, isKindName } from '../src/api/kinds.js';
-import { admissionDuration, admissionRequests } from '../src/admission/metrics.js';
-import { decodeReview, forbiddenStatus, invalidStatus, review, type AdmissionResponse } from '../src/admission/review.js';
+import { createDecider } from '../src/admission/app.js';
 import { createLogger } from '../src/log.js';
-import { defaults, patchFor, ruleIds, validate } from '../src/rules/index.js';
 import type { KubeObject } from '../src/rules/view.js';
 
 const [certFile, keyFile] = process.argv.slice(2);
@@ -29,50 +26,21 @@ for (let i = 0; i < Number(process.env.BENCH_HOSTRULES ?? 500); i++) {
   ghrs.push(o);
 }
 const view = { list: (k: string) => (k === 'GSLBConfig' ? [gc] : k === 'GSLBHostRule' ? ghrs : []) };
-const log = createLogger({}).child({}, { redact: [] });
+const log = createLogger({});
 
-function handle(webhook: string, body: unknown): AdmissionResponse {
-  const { request } = decodeReview(body);
-  const kind = request.kind.kind;
-  const response: AdmissionResponse = { uid: request.uid, allowed: true };
-  if (!isKindName(kind) || request.operation === 'DELETE' || request.subResource) return response;
-  if (webhook === 'mutate') {
-    const d = defaults(kind, request.object, { operation: request.operation });
-    const ops = patchFor(request.object, d);
-    if (ops.length) {
-      response.patchType = 'JSONPatch';
-      response.patch = Buffer.from(JSON.stringify(ops)).toString('base64');
-    }
-    return response;
-  }
-  const name = request.name ?? '';
-  const r = validate(kind, request.object, { operation: request.operation, view: view as never, namespace: request.namespace ?? '', name });
-  if (r.forbidden) {
-    response.allowed = false;
-    response.status = forbiddenStatus(KINDS[kind].plural, name, r.forbidden, r.errors);
-  } else if (r.errors.length) {
-    response.allowed = false;
-    response.status = invalidStatus(kind, name, r.errors);
-  }
-  if (r.warnings.length) response.warnings = r.warnings;
-  void ruleIds(r);
-  return response;
-}
+// The product's own decision function (envelope, rules, metrics, decision log line).
+const decide = createDecider({ view: view as never, log });
 
 const server = https.createServer({ cert: readFileSync(certFile), key: readFileSync(keyFile), minVersion: 'TLSv1.2' }, (req, res) => {
   const chunks: Buffer[] = [];
   req.on('data', (c: Buffer) => chunks.push(c));
   req.on('end', () => {
-    const started = process.hrtime.bigint();
     const webhook = (req.url ?? '').startsWith('/mutate') ? 'mutate' : 'validate';
-    const out = handle(webhook, JSON.parse(Buffer.concat(chunks).toString('utf8')));
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    admissionDuration.observe({ webhook }, seconds);
-    admissionRequests.inc({ webhook, kind: 'GlobalDeploymentPolicy', operation: 'CREATE', result: out.allowed ? 'allowed' : 'denied' });
-    log.info({ uid: out.uid, webhook, allowed: out.allowed, durationMs: seconds * 1e3 }, 'admission decision');
-    const text = Buffer.from(JSON.stringify(review('admission.k8s.io/v1', out)));
-    res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': text.length });
-    res.end(text);
+    void decide(webhook, JSON.parse(Buffer.concat(chunks).toString('utf8'))).then((reply) => {
+      const text = Buffer.from(JSON.stringify(reply.body));
+      res.writeHead(reply.status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': text.length });
+      res.end(text);
+    });
   });
 });
 server.keepAliveTimeout = 10_000;
