@@ -307,18 +307,25 @@ function httpsRequest(
         timeout: opts.timeoutMs ?? 5000,
         headers: data ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } : {},
       },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', reject);
-      },
+      (res) => readResponse(res, resolve, reject),
     );
     req.on('timeout', () => req.destroy(new Error(`timeout: ${url}`)));
     req.on('error', reject);
     if (data) req.write(data);
     req.end();
   });
+}
+
+/** Collects a response body as text: resolves `{status, body}` when it ends. */
+function readResponse(
+  res: http.IncomingMessage,
+  resolve: (r: { status: number; body: string }) => void,
+  reject: (err: Error) => void,
+): void {
+  const chunks: Buffer[] = [];
+  res.on('data', (c: Buffer) => chunks.push(c));
+  res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+  res.on('error', reject);
 }
 
 function httpPost(url: string, body: unknown, timeoutMs = 5000): Promise<{ status: number; body: string }> {
@@ -332,12 +339,7 @@ function httpPost(url: string, body: unknown, timeoutMs = 5000): Promise<{ statu
         timeout: timeoutMs,
         headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) },
       },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', reject);
-      },
+      (res) => readResponse(res, resolve, reject),
     );
     req.on('timeout', () => req.destroy(new Error(`timeout: ${url}`)));
     req.on('error', reject);
