@@ -1,6 +1,6 @@
 // AdmissionReview decoding and the response shapes, matching what
 // kube-apiserver sends (admission.k8s.io/v1, v1beta1) and how kubectl renders
-// the answers (see ../shared/fixtures/admission/kubectl-output.md).
+// the answers (see test/fixtures/admission/kubectl-output.md).
 import { GROUP } from '../api/common.js';
 import { CAUSE_REASON, formatAggregate, formatErrorBody, type FieldError } from '../rules/field-error.js';
 import type { PolicyDenial } from '../rules/index.js';

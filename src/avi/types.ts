@@ -1,6 +1,6 @@
 // The contract between the Avi REST client (src/avi) and its users (the
 // reconcile worker, `amko plan`, the simulator tests). Shapes follow the Avi
-// object model as AMKO uses it (see ../shared/reference/amko-spec.md §4.9-§5).
+// object model as AMKO uses it (the GslbService, health monitor and tenant REST objects).
 
 export interface AviIp {
   addr: string;
@@ -134,7 +134,7 @@ export interface AviApi {
 
   getApplicationPersistenceProfile(name: string, tenant?: string): Promise<NamedObject | undefined>;
   getPkiProfile(name: string, tenant?: string): Promise<NamedObject | undefined>;
-  /** Federated PKI profiles; the first is the default PKI for site persistence without a PKI ref (amko-spec §3). */
+  /** Federated PKI profiles; the first is the default PKI for site persistence without a PKI ref. */
   listPkiProfiles?(tenant?: string): Promise<NamedObject[]>;
   /** GET /api/gslb, first result: leader cluster uuid, third-party sites, maintenance flag. */
   getGslb(): Promise<GslbSite | undefined>;

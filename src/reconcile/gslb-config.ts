@@ -1,4 +1,4 @@
-// The GSLBConfig in force: its states (amko-spec §4.15), the connection and
+// The GSLBConfig in force: its states (syncing, synced, accepted, error), the connection and
 // settings the worker derives from it, and the member-cluster kubeconfig file
 // it names (change detection by content stamp).
 import { readFileSync, statSync } from 'node:fs';

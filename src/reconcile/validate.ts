@@ -1,5 +1,5 @@
-// The checks on GDP and GSLBHostRule that need the controller (§2.2, §2.3,
-// §2.4): health monitor refs exist and are federated, templates are HTTP(S)
+// The checks on GDP and GSLBHostRule that need the controller (the same ones
+// the original AMKO made): health monitor refs exist and are federated, templates are HTTP(S)
 // with a three-token request, persistence/PKI profiles exist, third-party
 // sites exist. Plus the local checks that depend on the GSLBConfig (cluster
 // names). Controller errors other than "not found" are thrown, so the caller
@@ -27,7 +27,7 @@ async function hmRefsValid(refs: ReadonlyArray<string>, ctx: ValidationContext):
   return undefined;
 }
 
-/** Resolves a template, or returns the §2.4 error message. */
+/** Resolves a template, or returns the error message the original gives for a bad template. */
 export async function resolveTemplate(name: string, ctx: ValidationContext): Promise<HmTemplate | string> {
   const hm = await ctx.avi.getHealthMonitor(name, ctx.tenant);
   if (!hm) return `health monitor template ${name} not found`;

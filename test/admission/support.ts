@@ -12,7 +12,7 @@ import { ensureLocalCertificates } from '../../src/certs/local.js';
 import type { ClusterView } from '../../src/rules/view.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const fixturesDir = path.resolve(repoRoot, '../shared/fixtures/admission');
+export const fixturesDir = path.resolve(repoRoot, 'test/fixtures/admission');
 
 export function fixtureNames(): string[] {
   return readdirSync(fixturesDir)

@@ -9,7 +9,7 @@ import { AMKO_UUID as UUID, CREATED_BY as CB, desiredInputs as inputs, namedMemb
 const sha1 = (s: string) => createHash('sha1').update(s).digest('hex');
 
 describe('reconcile/desired: GslbService model', () => {
-  it('builds the §4.10 JSON: name, domains, description, created_by, fixed fields, one group, default HM', () => {
+  it('builds the GslbService JSON: name, domains, description, created_by, fixed fields, one group, default HM', () => {
     const d = buildDesiredGs('admin', 'app.example.com', [member({ cluster: 'c1', ip: '10.0.0.1' })], inputs({}))!;
     assert.deepEqual(d.gs, {
       name: 'app.example.com',
@@ -182,7 +182,7 @@ describe('reconcile/desired: GslbService model', () => {
   });
 });
 
-describe('reconcile/desired: health monitors (§4.9)', () => {
+describe('reconcile/desired: health monitors', () => {
   it('one HTTP monitor per unique path, named amko--sha1(http--gs--path), port 80, HEAD request', () => {
     const ms = [member({ cluster: 'c1', ip: '10.0.0.1', paths: ['/foo', '/'] }), member({ cluster: 'c2', ip: '10.0.0.2', kind: 'ROUTE', paths: ['/foo'] })];
     const d = buildDesiredGs('admin', 'app.example.com', ms, inputs({}))!;

@@ -1,4 +1,4 @@
-// Desired GslbService + health monitors per `tenant/gsName` (§4.8–§4.10), with
+// Desired GslbService + health monitors per `tenant/gsName`, with
 // the precedence GSLBHostRule > GDP > defaults. Pure and deterministic: groups
 // sorted by priority (highest first), members by cluster then IP.
 import { isIP } from 'node:net';
@@ -82,7 +82,7 @@ function downResponse(d: DownResponse | undefined): GslbService['down_response']
   return { type: d.type };
 }
 
-/** Which monitors a GS uses (§4.8 precedence). */
+/** Which monitors a GS uses (control-plane-only, then the GSLBHostRule's refs or template, then the GDP's, then AMKO-created). */
 export type HmChoice =
   | { kind: 'none' }
   | { kind: 'refs'; refs: string[] }
@@ -99,7 +99,7 @@ export function hmChoice(ghr: GSLBHostRuleSpec | undefined, gdp: GDPSpec | undef
   return { kind: 'default' };
 }
 
-/** Site persistence and PKI refs (§4.8), applied only when every Kubernetes member is TLS. */
+/** Site persistence and PKI refs, applied only when every Kubernetes member is TLS. */
 export function sitePersistence(
   members: ReadonlyArray<NamedMember>,
   ghr: GSLBHostRuleSpec | undefined,

@@ -1,4 +1,4 @@
-// AMKO-created health monitors (§4.9). Names are `amko--<sha1 hex>` so that
+// AMKO-created health monitors. Names are `amko--<sha1 hex>` so that
 // they stay short and stable; the description carries the GslbService name so
 // stale monitors can be found again.
 import { createHash } from 'node:crypto';

@@ -1,5 +1,5 @@
-// Pure derivation of member records from member-cluster objects (§2.7, §4.4,
-// §4.6). No I/O: the worker and `amko plan` feed informer caches in.
+// Pure derivation of member records from member-cluster objects (Ingress,
+// LoadBalancer Service, Route). No I/O: the worker and `amko plan` feed informer caches in.
 import { isIP } from 'node:net';
 import type { V1Ingress, V1Namespace, V1Service } from '@kubernetes/client-node';
 import { isSelected, type Selection } from './selection.js';
@@ -88,7 +88,7 @@ function akoInfo(source: Record<string, unknown> | Record<string, string> | unde
 }
 
 /**
- * Tenant resolution (§4.6), made consistent: the object's tenant (AKO's
+ * Tenant resolution, made consistent: the object's tenant (AKO's
  * annotation or route status) wins, else the namespace's tenant annotation,
  * else the GSLBConfig tenant. An object whose tenant disagrees with a tenant
  * set on its namespace is rejected.
@@ -236,7 +236,7 @@ export function deriveService(svc: V1Service, ctx: DeriveContext): DerivationRes
   };
 }
 
-/** Route hostname (§4.4): spec.host, else spec.subdomain + "." + defaultDomain. */
+/** Route hostname: spec.host, else spec.subdomain + "." + defaultDomain. */
 export function routeHostname(route: Route, defaultDomain: string | undefined): string {
   if (route.spec?.host) return route.spec.host;
   const sub = route.spec?.subdomain ?? '';

@@ -1,4 +1,4 @@
-// GDP selection (§4.5, the seed's appSelector × namespaceSelector table).
+// GDP selection (the product documents' appSelector × namespaceSelector table).
 // Fixes the original's quirk of silently ignoring selectors with more than one
 // label: every label of a selector must match.
 import type { GDPSpec } from '../../api/gdp.js';

@@ -16,7 +16,7 @@ export interface MemberRecord {
   hostname: string;
   /** VIP from the object's status. */
   ip: string;
-  /** Avi tenant the member belongs to (§4.6). */
+  /** Avi tenant the member belongs to. */
   tenant: string;
   /** Secure (TLS) ingress host / route (not passthrough). */
   tls: boolean;
@@ -66,7 +66,7 @@ export interface DerivationResult {
   rejections: Rejection[];
 }
 
-/** The description item of a member (§4.10): `INGRESS/<cluster>/<ns>/<name>/<host>`, `LBSVC/...`, `ROUTE/...`. */
+/** The description item of a member: `INGRESS/<cluster>/<ns>/<name>/<host>`, `LBSVC/...`, `ROUTE/...`. */
 export function memberDescription(m: Pick<MemberRecord, 'kind' | 'cluster' | 'namespace' | 'name' | 'hostname'>): string {
   const base = `${m.kind}/${m.cluster}/${m.namespace}/${m.name}`;
   return m.kind === 'INGRESS' ? `${base}/${m.hostname}` : base;
