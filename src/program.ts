@@ -4,6 +4,7 @@ import { registerServe } from './commands/serve.js';
 import { registerValidate } from './commands/validate.js';
 import { registerDefault } from './commands/default.js';
 import { registerCrds } from './commands/crds.js';
+import { registerSchemas } from './commands/schemas.js';
 import { registerPlan } from './commands/plan.js';
 
 export function buildProgram(): Command {
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
   registerValidate(program);
   registerDefault(program);
   registerCrds(program);
+  registerSchemas(program);
   registerPlan(program);
   return program;
 }
