@@ -4,6 +4,7 @@
 #   kube-apiserver, kubectl   (k8s.io/kubernetes)
 #   etcd, etcdctl             (go.etcd.io/etcd/{server,etcdctl}/v3)
 #   helm                      (helm.sh/helm/v3/cmd/helm)
+# and then runs scripts/chart-tools.sh (promtool, kubeconform; its own cache folder).
 #
 # Idempotent, non-interactive. A READY stamp is written only after every binary
 # built; when it exists the script exits at once. GOMODCACHE/GOCACHE are the
@@ -45,9 +46,12 @@ esac
 
 log() { echo "k8s-tools: $*" >&2; }
 die() { echo "k8s-tools: ERROR: $*" >&2; exit 1; }
+# The chart's check tools (promtool, kubeconform) are built next to these.
+chart_tools() { bash "$ROOT/scripts/chart-tools.sh" >/dev/null || die "scripts/chart-tools.sh failed"; }
 
 if [[ -f "$CACHE/READY" && -z "${K8S_TOOLS_FORCE:-}" ]]; then
   log "cached ($TOOLS_VERSION)"
+  chart_tools
   echo "$BIN"
   exit 0
 fi
@@ -59,6 +63,8 @@ exec 9>"$CACHE/.lock"
 if ! flock -w 3600 9; then die "timed out waiting for lock $CACHE/.lock"; fi
 if [[ -f "$CACHE/READY" && -z "${K8S_TOOLS_FORCE:-}" ]]; then
   log "cached ($TOOLS_VERSION, built by a concurrent run)"
+  exec 9>&-
+  chart_tools
   echo "$BIN"; exit 0
 fi
 rm -f "$CACHE/READY"
@@ -195,4 +201,6 @@ rm -rf "$CACHE/src/"*/vendor 2>/dev/null || true
 echo "$TOOLS_VERSION built=$(date -u +%FT%TZ) go=$GOV" >"$CACHE/READY"
 log "done in $((SECONDS - T0))s: ${BUILT[*]:-nothing new} -> $BIN"
 ls -l "$BIN" >&2
+exec 9>&-   # release the lock: the chart tools have their own
+chart_tools
 echo "$BIN"
