@@ -6,6 +6,7 @@ import { watchRole, type RoleState, type RoleWatcher } from '../federation/role.
 import { describeError } from '../kube/informer.js';
 import { LeaderElector, type LeaseSource } from '../kube/lease.js';
 import type { Logger } from '../log.js';
+import { workerMetrics } from './metrics.js';
 
 export const ALWAYS_SYNC: RoleState = { role: 'none', syncToAvi: true, federate: false, reason: 'role gating disabled' };
 
@@ -117,6 +118,7 @@ export class SyncGate implements LeaseSource {
   private setLease(held: boolean): void {
     if (held === this.leaseHeld) return;
     this.leaseHeld = held;
+    workerMetrics.leaseHeld.set(held ? 1 : 0);
     this.apply();
     for (const l of [...this.leaseListeners]) {
       try {
