@@ -7,6 +7,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { createLogger } from '../../src/log.js';
 import { UNKNOWN_ROLE, type RoleListener, type RoleState, type RoleWatcher } from '../../src/federation/role.js';
 import { createReconcileWorker } from '../../src/reconcile/index.js';
+import { registry } from '../../src/metrics.js';
 
 const log = createLogger({ level: 'silent' });
 const LEADER: RoleState = { role: 'leader', syncToAvi: true, federate: true, reason: 'test leader' };
@@ -45,6 +46,11 @@ function deadKubeConfig(): KubeConfig {
 
 const tick = () => new Promise((r) => setTimeout(r, 20));
 
+async function gaugeValue(name: string): Promise<number | undefined> {
+  const m = (await registry.getMetricsAsJSON()).find((x) => x.name === name);
+  return m?.values[0]?.value;
+}
+
 describe('reconcile worker: role gating', () => {
   it('a follower makes no Avi call and starts no sync; flipping the role starts and stops it live', async () => {
     const role = fakeRole(FOLLOWER);
@@ -67,6 +73,8 @@ describe('reconcile worker: role gating', () => {
       assert.equal(worker.isLeader(), false);
       assert.equal(worker.ready(), true);
       assert.deepEqual([worker.snapshot().leader, worker.snapshot().role], [false, 'follower']);
+      // A follower holds the Lease without syncing: the no-leader alert reads the Lease gauge.
+      assert.deepEqual([await gaugeValue('amko_worker_lease_held'), await gaugeValue('amko_worker_is_leader')], [1, 0]);
       role.set(LEADER);
       await tick();
       assert.equal(worker.isLeader(), true, 'promotion starts the sync without a restart');
@@ -81,6 +89,7 @@ describe('reconcile worker: role gating', () => {
       await worker.stop();
     }
     assert.equal(worker.isLeader(), false);
+    assert.equal(await gaugeValue('amko_worker_lease_held'), 0, 'a stopped worker released the Lease');
   });
 
   it('without a listed role (unknown) nothing syncs; `role: false` always syncs while the Lease is held', async () => {
