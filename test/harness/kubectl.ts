@@ -63,8 +63,8 @@ export async function kubectl(args: string[], opts: CliOptions = {}): Promise<Cl
   if (opts.context) pre.push(`--context=${opts.context}`);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    // Keep discovery/http caches out of ~/.kube and per kubeconfig.
-    KUBECACHEDIR: path.join(os.tmpdir(), 'amko-kubectl-cache'),
+    // Keep discovery/http caches out of ~/.kube (unless the caller chose a place, as the demo does).
+    KUBECACHEDIR: process.env.KUBECACHEDIR ?? path.join(os.tmpdir(), 'amko-kubectl-cache'),
     ...opts.env,
   };
   if (!opts.kubeconfig && !opts.env?.KUBECONFIG) delete env.KUBECONFIG;

@@ -4,10 +4,10 @@
 // webhook-config/ (url + caBundle) to a cluster and waits until the API server
 // actually calls both webhooks.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, renameSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync, renameSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createServingCert } from '../../harness/control-plane.js';
+import { createServingCert, processGroupAlive } from '../../harness/control-plane.js';
 import { kubectl, type CliResult } from '../../harness/kubectl.js';
 import { REPO_ROOT } from '../../harness/tools.js';
 
@@ -48,6 +48,13 @@ export interface AmkoServerOptions {
   args?: string[];
   /** Time limit for the process to start listening. Default 60 s. */
   startTimeoutMs?: number;
+  /** Append every log line to this file too (e.g. for a person to follow with `tail -f`). */
+  logFile?: string;
+  /**
+   * Run the server in its own process group (a terminal's Ctrl-C does not reach it;
+   * stop() and the exit hook signal the whole group). Default false.
+   */
+  ownProcessGroup?: boolean;
 }
 
 export interface AmkoServer {
@@ -72,20 +79,26 @@ export interface AmkoServer {
   stop(): Promise<void>;
 }
 
-const live = new Set<ChildProcess>();
+/** Running servers: the child, and whether it leads its own process group. */
+const live = new Map<ChildProcess, boolean>();
 let exitHook = false;
+
+/** Signals the child, or its whole process group when it has one; false when it is already gone. */
+function signal(child: ChildProcess, group: boolean, sig: NodeJS.Signals): boolean {
+  try {
+    if (group) process.kill(-child.pid!, sig);
+    else child.kill(sig);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 function installExitHook(): void {
   if (exitHook) return;
   exitHook = true;
   process.on('exit', () => {
-    for (const c of live) {
-      try {
-        c.kill('SIGKILL');
-      } catch {
-        /* gone */
-      }
-    }
+    for (const [c, group] of live) signal(c, group, 'SIGKILL');
   });
 }
 
@@ -129,8 +142,9 @@ export async function startAmkoServer(opts: AmkoServerOptions = {}): Promise<Amk
   delete env.SERVICE_NAME;
   delete env.KUBERNETES_SERVICE_HOST;
   Object.assign(env, opts.env); // after the deletes: a test may set e.g. POD_NAME (the Lease identity)
-  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  live.add(child);
+  const group = opts.ownProcessGroup === true;
+  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: group });
+  live.set(child, group);
   const logs: Record<string, unknown>[] = [];
   const decisions: AdmissionDecision[] = [];
   const raw: string[] = [];
@@ -138,6 +152,7 @@ export async function startAmkoServer(opts: AmkoServerOptions = {}): Promise<Amk
   const listen = new Promise<{ url: string; port: number }>((resolve) => (listening = resolve));
   const onLine = (line: string) => {
     if (!line.trim()) return;
+    if (opts.logFile) appendFileSync(opts.logFile, line + '\n');
     raw.push(line);
     if (raw.length > 2000) raw.shift();
     let rec: Record<string, unknown>;
@@ -185,7 +200,8 @@ export async function startAmkoServer(opts: AmkoServerOptions = {}): Promise<Amk
       }),
     ]);
   } catch (e) {
-    child.kill('SIGKILL');
+    signal(child, group, 'SIGKILL');
+    await exitP;
     rmSync(dir, { recursive: true, force: true });
     throw e;
   } finally {
@@ -212,10 +228,15 @@ export async function startAmkoServer(opts: AmkoServerOptions = {}): Promise<Amk
     },
     async stop() {
       if (!exited) {
-        child.kill('SIGTERM');
-        const t = setTimeout(() => child.kill('SIGKILL'), 5_000);
+        signal(child, group, 'SIGTERM');
+        const t = setTimeout(() => signal(child, group, 'SIGKILL'), 5_000);
         await exitP;
         clearTimeout(t);
+      }
+      // Anything the server started in its group goes with it.
+      if (group && processGroupAlive(child.pid!)) {
+        signal(child, group, 'SIGKILL');
+        while (processGroupAlive(child.pid!)) await sleep(50);
       }
       rmSync(dir, { recursive: true, force: true });
     },
