@@ -89,7 +89,6 @@ export async function startDemoStack(res: Resources, progress: (msg: string) => 
   const own = { kubeconfig, context: contexts[0]! };
   const sim = await startAviSimulator();
   await res.adopt('the Avi simulator', () => sim.close());
-  await installCrds(own);
   const aviUser = defaultSeed().users[0]!;
   const avi = AviClient.create({ controller: sim.host, ...aviUser, caPem: sim.caPem, log: createLogger({ level: 'silent' }) });
   await res.adopt('the Avi client', () => avi.close());
@@ -97,17 +96,24 @@ export async function startDemoStack(res: Resources, progress: (msg: string) => 
   writeFileSync(aviCaFile, sim.caPem);
   progress(`Avi simulator at ${sim.url}`);
 
+  // amko serve starts (seconds of TypeScript loading) while the CRDs are installed; its informers wait for them.
   t = Date.now();
   const serverLog = path.join(dir, 'amko-serve.log');
-  const server = await startAmkoServer({
-    kubeconfig,
-    worker: true,
-    memberKubeconfig: kubeconfig,
-    env: { AVI_CA_FILE: aviCaFile },
-    logFile: serverLog,
-    ownProcessGroup: true,
-  });
+  const [started, crds] = await Promise.allSettled([
+    startAmkoServer({
+      kubeconfig,
+      worker: true,
+      memberKubeconfig: kubeconfig,
+      env: { AVI_CA_FILE: aviCaFile },
+      logFile: serverLog,
+      ownProcessGroup: true,
+    }),
+    installCrds(own),
+  ]);
+  if (started.status === 'rejected') throw started.reason;
+  const server = started.value;
   await res.adopt('amko serve', () => server.stop());
+  if (crds.status === 'rejected') throw crds.reason;
   await registerWebhooks(own, server);
   progress(`amko serve (webhook + reconcile worker) at ${server.url}, registered as the admission webhook, in ${secs(t)}`);
 
