@@ -10,6 +10,7 @@
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import { processGroupAlive } from '../../test/harness/control-plane.js';
 import { simulatorTables, tryCommands } from './report.js';
 import { DemoStopped, Resources } from './resources.js';
 import { runScenario, vip, type ScenarioOutcome } from './scenario.js';
@@ -89,11 +90,16 @@ function tryIt(stack: DemoStack, o: ScenarioOutcome): string {
   ].join('\n');
 }
 
-/** Prints the simulator's tables whenever they differ from the last ones printed. */
+/** Prints the simulator's tables whenever they differ from the last ones printed; ends the demo if amko serve dies. */
 async function watchSimulator(stack: DemoStack, createdBy: string, shown: string): Promise<void> {
   let busy = false;
   const timer = setInterval(() => {
-    if (busy) return;
+    if (busy || exiting) return;
+    if (!processGroupAlive(stack.server.pid)) {
+      progress(`amko serve exited; the end of its log:\n${stack.server.logTail(10)}`);
+      shutdown(1);
+      return;
+    }
     busy = true;
     simulatorNow(stack, createdBy)
       .then((now) => {

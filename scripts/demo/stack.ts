@@ -79,7 +79,9 @@ export async function startDemoStack(res: Resources, progress: (msg: string) => 
   });
 
   let t = Date.now();
-  const tools = await ensureK8sTools();
+  const tools = await ensureK8sTools(); // builds them on the first run (minutes), else instant
+  if (Date.now() - t > 1000) progress(`Kubernetes tools built by scripts/k8s-tools.sh in ${secs(t)}`);
+  t = Date.now();
   const cp = await startControlPlanes({ clusters: contexts.length, namespaces: [NS] });
   await res.adopt('the kube-apiservers', () => cp.stop());
   progress(`etcd and ${contexts.length} kube-apiservers (${contexts.join(', ')}) ready in ${secs(t)}`);
