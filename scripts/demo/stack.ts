@@ -2,8 +2,8 @@
 // cluster of examples/gslbconfig.yaml (test/harness, tools from
 // scripts/k8s-tools.sh), the Avi simulator (test/avi-sim, in this process), and
 // `amko serve` with the reconcile worker, registered as the admission webhook by
-// URL with its CA (webhook-config/). Every process runs in its own process
-// group and is stopped through Resources.
+// URL with its CA (webhook-config/). etcd, the kube-apiservers and amko serve
+// each run in their own process group; everything is stopped through Resources.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
