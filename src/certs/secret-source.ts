@@ -16,6 +16,7 @@
 // ca.crt is injected.
 import { CoreV1Api, Watch, type KubeConfig, type V1Secret } from '@kubernetes/client-node';
 import { AMKO_NAMESPACE } from '../api/common.js';
+import { backoffDelay } from '../backoff.js';
 import type { Logger } from '../log.js';
 import { counter, gauge } from '../metrics.js';
 import { CaBundleInjector, statusCode, type WebhookNames } from './inject.js';
@@ -255,7 +256,7 @@ export class SecretCertificateManager implements CertificateSource {
           this.failures++;
           const min = this.o.retryMinMs ?? 200;
           const max = this.o.retryMaxMs ?? 30_000;
-          const delay = Math.min(max, min * 2 ** Math.min(this.failures - 1, 16));
+          const delay = backoffDelay(this.failures, min, max);
           this.o.log?.warn({ err: describe(err), retryInMs: delay, secret: `${this.ns}/${this.secretName}` }, 'certificate sync failed');
           this.schedule(delay);
         },

@@ -4,6 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { KINDS, type KindName } from '../api/kinds.js';
+import { backoffDelay } from '../backoff.js';
 import { makeResilientInformer, type ResilientInformer } from '../kube/informer.js';
 import { kubeConfigForContext } from '../kube/kubeconfig.js';
 import type { Logger } from '../log.js';
@@ -121,7 +122,7 @@ export class MemberPool {
   failed(m: MemberState, err: string, now: number): void {
     m.failures++;
     m.lastError = err;
-    const delay = Math.min(this.o.retryMaxMs, this.o.retryInitialMs * 2 ** Math.min(m.failures - 1, 20));
+    const delay = backoffDelay(m.failures, this.o.retryInitialMs, this.o.retryMaxMs);
     m.retryAt = now + delay;
     this.o.log?.warn({ cluster: m.cluster, err, retryInMs: delay }, 'member cluster unreachable');
   }

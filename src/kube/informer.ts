@@ -4,6 +4,7 @@
 // jittered exponential backoff and tracks sync state and event age. An
 // optional transform slims every listed and watched object before it is cached.
 import { ListWatch, Watch, type KubeConfig, type KubernetesObject, type ListPromise } from '@kubernetes/client-node';
+import { backoffDelay, jittered } from '../backoff.js';
 import type { Logger } from '../log.js';
 
 export type InformerEvent = 'add' | 'update' | 'delete';
@@ -132,8 +133,7 @@ export function makeResilientInformer<T extends KubernetesObject>(
     lastErr = err;
     if (stopped) return;
     failures++;
-    const base = Math.min(maxBackoff, initialBackoff * 2 ** Math.min(failures - 1, 16));
-    const delay = Math.round(base / 2 + Math.random() * (base / 2));
+    const delay = jittered(backoffDelay(failures, initialBackoff, maxBackoff));
     options.log?.warn(
       { informer: options.name, err: describeError(err), retryInMs: delay },
       'watch failed; restarting',

@@ -3,6 +3,7 @@
 // Routes. An unreachable cluster is retried on a capped backoff in the
 // background; it never blocks the other clusters.
 import type { KubeConfig, KubernetesListObject, KubernetesObject, V1Ingress, V1Namespace, V1Service } from '@kubernetes/client-node';
+import { backoffDelay, jittered } from '../backoff.js';
 import { makeResilientInformer, describeError, type ResilientInformer } from '../kube/informer.js';
 import { isStatus, kubeRequest } from '../kube/http.js';
 import type { Logger } from '../log.js';
@@ -229,8 +230,7 @@ export class MemberCluster {
       await this.stopInformers();
       if (this.stopped) return;
       this.lastError = describeError(err);
-      const base = Math.min(this.o.maxBackoffMs ?? 30_000, (this.o.initialBackoffMs ?? 500) * 2 ** Math.min(this.attempts - 1, 16));
-      const delay = Math.round(base / 2 + Math.random() * (base / 2));
+      const delay = jittered(backoffDelay(this.attempts, this.o.initialBackoffMs ?? 500, this.o.maxBackoffMs ?? 30_000));
       this.o.log.warn({ cluster: this.name, err: this.lastError, retryInMs: delay }, 'member cluster unreachable; retrying');
       this.resolveFirst();
       this.timer = setTimeout(() => void this.connect(), delay);

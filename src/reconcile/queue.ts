@@ -5,6 +5,7 @@
 // `concurrency` bounds the number of keys in flight and an optional token
 // bucket limits the rate at which keys start. The worker leaves the key rate
 // unlimited and limits Avi calls instead (TokenBucket around its Avi client).
+import { backoffDelay, jittered } from '../backoff.js';
 
 export type RetrySpeed = 'fast' | 'slow' | 'none';
 
@@ -191,8 +192,7 @@ export class WorkQueue {
 
   private backoff(speed: 'fast' | 'slow', failures: number): number {
     const base = speed === 'slow' ? this.opts.slowBaseDelayMs : this.opts.fastBaseDelayMs;
-    const d = Math.min(this.opts.maxDelayMs, base * 2 ** Math.min(failures - 1, 20));
-    return Math.round(d / 2 + Math.random() * (d / 2));
+    return jittered(backoffDelay(failures, base, this.opts.maxDelayMs));
   }
 
   private async process(key: string): Promise<void> {

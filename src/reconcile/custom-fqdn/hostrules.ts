@@ -6,6 +6,7 @@
 // the snapshot calls onChange (debounced), on which the worker re-derives its
 // members. The naming step always reads the newest snapshot.
 import type { KubeConfig, KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
+import { backoffDelay } from '../../backoff.js';
 import { describeError, makeResilientInformer, type ResilientInformer } from '../../kube/informer.js';
 import { isStatus, kubeRequest } from '../../kube/http.js';
 import type { Logger } from '../../log.js';
@@ -161,7 +162,7 @@ export class HostRuleNaming {
       this.rebuild(false);
     } catch (err) {
       if (st.stopped) return;
-      const base = Math.min(this.o.maxBackoffMs ?? 30_000, (this.o.initialBackoffMs ?? 500) * 2 ** Math.min(st.attempts - 1, 16));
+      const base = backoffDelay(st.attempts, this.o.initialBackoffMs ?? 500, this.o.maxBackoffMs ?? 30_000);
       this.log?.warn({ cluster: st.name, err: describeError(err), retryInMs: base }, 'HostRule API discovery failed; retrying');
       st.resolveFirst();
       this.retry(st, base);
