@@ -232,7 +232,12 @@ export class AviClient implements AviApi {
       req.end(r.body);
     }).catch((err: unknown) => {
       const path = r.path.split('?', 1)[0] ?? r.path;
-      throw transportError(err, { method: r.method, path, tenant: r.headers['X-Avi-Tenant'] });
+      const e = transportError(err, { method: r.method, path, tenant: r.headers['X-Avi-Tenant'] });
+      // A user must act on an untrusted certificate (CA, name, validity): say why, at error, once per failed exchange.
+      if (e.errorClass === 'tls') {
+        this.log.error({ code: e.code, reason: e.tlsReason, method: r.method, path }, `Avi controller certificate verification failed: ${e.tlsReason}`);
+      }
+      throw e;
     });
   }
 

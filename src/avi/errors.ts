@@ -29,23 +29,31 @@ export const AVI_RETRY: Readonly<Record<AviErrorClass, AviRetry>> = {
   auth: 'none',
 };
 
-/** Node/OpenSSL error codes that mean the peer certificate was not trusted. */
-const TLS_VERIFY_CODES = new Set([
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'CERT_SIGNATURE_FAILURE',
-  'CERT_REVOKED',
-  'CERT_UNTRUSTED',
-  'CERT_REJECTED',
-  'INVALID_CA',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-  'HOSTNAME_MISMATCH',
-]);
+/**
+ * Node/OpenSSL error codes that mean the controller certificate failed verification, with the reason a user
+ * acts on (trust the right CA with --avi-ca-file, use the name the certificate was issued for, renew it).
+ */
+const TLS_VERIFY_REASONS: Readonly<Record<string, string>> = {
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'unknown CA',
+  UNABLE_TO_GET_ISSUER_CERT: 'unknown CA',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'unknown CA',
+  SELF_SIGNED_CERT_IN_CHAIN: 'unknown CA',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'unknown CA',
+  CERT_UNTRUSTED: 'unknown CA',
+  INVALID_CA: 'unknown CA',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'name mismatch',
+  HOSTNAME_MISMATCH: 'name mismatch',
+  CERT_HAS_EXPIRED: 'expired',
+  CERT_NOT_YET_VALID: 'not yet valid',
+  CERT_SIGNATURE_FAILURE: 'bad signature',
+  CERT_REVOKED: 'revoked',
+  CERT_REJECTED: 'rejected',
+};
+
+/** Why the controller certificate was not trusted (`unknown CA`, `name mismatch`, `expired`, ...), from a Node TLS error code. */
+export function tlsFailureReason(code: string | undefined): string | undefined {
+  return code !== undefined && Object.hasOwn(TLS_VERIFY_REASONS, code) ? TLS_VERIFY_REASONS[code] : undefined;
+}
 
 const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'ESOCKETTIMEDOUT', 'AVI_TIMEOUT', 'ABORT_ERR']);
 
@@ -77,8 +85,10 @@ export class AviError extends Error {
   readonly tenant?: string;
   /** Node error code for transport/TLS failures (e.g. ECONNRESET, UNABLE_TO_VERIFY_LEAF_SIGNATURE). */
   readonly code?: string;
-  /** Login was refused: the configured username/password are wrong. Never retried. */
+  /** Login was refused: the configured username/password are wrong (or the account is locked). Never retried. */
   readonly invalidCredentials: boolean;
+  /** For the tls class: why the controller certificate was not trusted (`unknown CA`, `name mismatch`, `expired`, ...). */
+  readonly tlsReason?: string;
   /** Duplicate name: "... with this Name and Tenant ref already exists". */
   readonly alreadyExists: boolean;
   /** Delete refused because another object refers to this one. */
@@ -97,6 +107,7 @@ export class AviError extends Error {
     this.path = init.path;
     this.tenant = init.tenant;
     this.code = init.code;
+    this.tlsReason = init.errorClass === 'tls' ? (tlsFailureReason(init.code) ?? 'not trusted') : undefined;
     const lower = message.toLowerCase();
     this.invalidCredentials =
       init.invalidCredentials ?? (init.errorClass === 'auth' && lower.includes(AVI_MESSAGES.invalidCredentials.toLowerCase()));
@@ -118,7 +129,7 @@ export function classifyAviError(input: { status?: number; message?: string; cod
   const { status, code } = input;
   const msg = (input.message ?? '').toLowerCase();
   if (status === undefined) {
-    if (code && TLS_VERIFY_CODES.has(code)) return 'tls';
+    if (tlsFailureReason(code)) return 'tls';
     if (code && TIMEOUT_CODES.has(code)) return 'timeout';
     return 'transport';
   }
@@ -145,7 +156,8 @@ export function transportError(err: unknown, ctx: { method: string; path: string
   const e = err as NodeJS.ErrnoException;
   const code = typeof e?.code === 'string' ? e.code : undefined;
   const errorClass = classifyAviError({ code });
-  const message = e?.message ? String(e.message) : String(err);
+  const detail = e?.message ? String(e.message) : String(err);
+  const message = errorClass === 'tls' ? `controller certificate verification failed: ${tlsFailureReason(code)} (${code}): ${detail}` : detail;
   return new AviError(message, { ...ctx, code, errorClass, cause: err });
 }
 

@@ -1,9 +1,17 @@
 // Avi session: POST /login, the session and CSRF cookies, and the headers that
 // authenticate every other request. One login runs at a time; a 401 seen by any
 // number of concurrent requests triggers a single re-login that they all share.
+// A refused login is never repeated by the same session: the controller locks an
+// account after a few failed logins, so one client costs it at most one.
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Logger } from '../log.js';
+import { counter } from '../metrics.js';
 import { AviError, controllerMessage } from './errors.js';
+
+const loginFailures = counter({
+  name: 'amko_avi_login_failures_total',
+  help: 'Logins the Avi controller refused (wrong username/password or a locked account).',
+});
 
 export interface RawRequest {
   method: string;
@@ -40,6 +48,8 @@ export class AviSession {
   private readonly cookies = new Map<string, string>();
   private gen = 0;
   private inflight?: Promise<number>;
+  /** The refusal of a login: every later login of this session fails with this same error, without a request. */
+  private refused?: AviError;
   private readonly opts: SessionOptions;
 
   constructor(opts: SessionOptions) {
@@ -84,8 +94,14 @@ export class AviSession {
     return h;
   }
 
-  /** Single-flight login: concurrent callers share one POST /login. */
+  /** The error of the refused login, once the controller refused these credentials. */
+  get refusal(): AviError | undefined {
+    return this.refused;
+  }
+
+  /** Single-flight login: concurrent callers share one POST /login. After a refusal, fails at once with it. */
   login(): Promise<number> {
+    if (this.refused) return Promise.reject(this.refused);
     if (!this.inflight) {
       this.inflight = this.doLogin().finally(() => {
         this.inflight = undefined;
@@ -108,13 +124,18 @@ export class AviSession {
       const message = controllerMessage(res.body) || `HTTP ${res.status}`;
       const refused = res.status === 401 || res.status === 403;
       log.error({ status: res.status, username, controllerMessage: message }, 'avi login failed');
-      throw new AviError(message, {
+      const err = new AviError(message, {
         status: res.status,
         method: 'POST',
         path: '/login',
         errorClass: refused ? 'auth' : res.status >= 500 || res.status === 429 ? 'server' : 'bad-request',
         invalidCredentials: refused,
       });
+      if (refused) {
+        loginFailures.inc();
+        this.refused = err;
+      }
+      throw err;
     }
     for (const [name, value] of parseSetCookie(res.headers['set-cookie'])) {
       if (SESSION_COOKIES.includes(name) || name.endsWith('sessionid')) this.cookies.set(name, value);

@@ -10,25 +10,33 @@ export interface SimCert {
 
 let shared: Promise<SimCert> | undefined;
 
-/** A fresh self-signed certificate for 127.0.0.1/localhost (EC P-256, 30 days). */
-export async function generateSimCert(commonName = 'avi-sim.local'): Promise<SimCert> {
-  const now = new Date(Date.now() - 60_000);
+export interface SimCertOptions {
+  /** DNS names and IPs the certificate is issued for. Default 127.0.0.1 and localhost. */
+  names?: { ips?: string[]; dns?: string[] };
+  /** Validity window. Default: from a minute ago, for 30 days. */
+  notBefore?: Date;
+  notAfter?: Date;
+}
+
+/** A fresh self-signed certificate, by default for 127.0.0.1/localhost (EC P-256, 30 days). */
+export async function generateSimCert(commonName = 'avi-sim.local', opts: SimCertOptions = {}): Promise<SimCert> {
+  const notBefore = opts.notBefore ?? new Date(Date.now() - 60_000);
+  const notAfter = opts.notAfter ?? new Date(notBefore.getTime() + 30 * 24 * 3600 * 1000);
+  const ips = opts.names?.ips ?? ['127.0.0.1'];
+  const dns = opts.names?.dns ?? ['localhost'];
   const pems = await generate([{ name: 'commonName', value: commonName }], {
     keyType: 'ec',
     curve: 'P-256',
     algorithm: 'sha256',
-    notBeforeDate: now,
-    notAfterDate: new Date(now.getTime() + 30 * 24 * 3600 * 1000),
+    notBeforeDate: notBefore,
+    notAfterDate: notAfter,
     extensions: [
       { name: 'basicConstraints', cA: true, critical: true },
       { name: 'keyUsage', digitalSignature: true, keyCertSign: true, critical: true },
       { name: 'extKeyUsage', serverAuth: true },
       {
         name: 'subjectAltName',
-        altNames: [
-          { type: 7, ip: '127.0.0.1' },
-          { type: 2, value: 'localhost' },
-        ],
+        altNames: [...ips.map((ip) => ({ type: 7, ip })), ...dns.map((value) => ({ type: 2, value }))],
       },
     ],
   });

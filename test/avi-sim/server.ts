@@ -2,7 +2,8 @@
 // certificate, enforcing what a controller enforces for the calls AMKO makes
 // (login, session cookies, CSRF + Referer on writes, X-Avi-Version, tenant
 // scoping, unique names, reference resolution/integrity, GSLB leader and
-// maintenance checks, pagination), plus fault injection and a request log.
+// maintenance checks, pagination, account lockout after failed logins), plus
+// fault injection and a request log.
 // Test/bench/demo only: not part of the shipped server image.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -46,6 +47,13 @@ export interface AviSimulatorOptions {
   cert?: SimCert;
   /** Maximum request log entries kept (oldest dropped). Default 100000. */
   requestLogLimit?: number;
+  /**
+   * Account lockout, as a controller's user account profile does it: `maxLoginFailures` consecutive failed logins
+   * lock the user until `lockMs` after the last failed attempt (a locked account refuses even the right password,
+   * and each refused attempt extends the lock); a successful login resets the count. Default 3 failures and
+   * 30 minutes (the controller's defaults); `false` turns it off.
+   */
+  lockout?: false | { maxLoginFailures?: number; lockMs?: number };
 }
 
 export interface RequestLogEntry {
@@ -92,6 +100,13 @@ interface Session {
   username: string;
 }
 
+interface LoginState {
+  /** Consecutive failed logins. */
+  failures: number;
+  /** Locked until this time (ms since epoch); 0 = not locked. */
+  lockedUntil: number;
+}
+
 const WRITE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 export class AviSimulator {
@@ -106,6 +121,8 @@ export class AviSimulator {
   pageSize: number;
   maxPageSize: number;
   private readonly users: Map<string, string>;
+  private readonly lockout?: { maxLoginFailures: number; lockMs: number };
+  private readonly logins = new Map<string, LoginState>();
   private readonly sessions = new Map<string, Session>();
   /** Every session id and CSRF token handed out (tests assert none of them reaches a log). */
   readonly issuedSecrets: string[] = [];
@@ -116,6 +133,7 @@ export class AviSimulator {
     const seed = opts.seed ?? defaultSeed();
     this.store = new SimStore(seed);
     this.users = new Map((opts.users ?? seed.users).map((u) => [u.username, u.password]));
+    this.lockout = opts.lockout === false ? undefined : { maxLoginFailures: opts.lockout?.maxLoginFailures ?? 3, lockMs: opts.lockout?.lockMs ?? 30 * 60_000 };
     this.caPem = cert.cert;
     this.latencyMs = opts.latencyMs ?? 0;
     this.pageSize = opts.pageSize ?? 25;
@@ -141,6 +159,21 @@ export class AviSimulator {
   /** Like a controller restart: every session (and its CSRF token) becomes invalid. Data is kept. */
   restart(): void {
     this.sessions.clear();
+  }
+
+  /** Whether `username` is locked out now. */
+  isLocked(username: string): boolean {
+    return (this.logins.get(username)?.lockedUntil ?? 0) > Date.now();
+  }
+
+  /** What an administrator's unlock does: the lock and the failure count are cleared. */
+  unlock(username: string): void {
+    this.logins.delete(username);
+  }
+
+  /** Changes a user's password on the controller (existing sessions stay valid). */
+  setPassword(username: string, password: string): void {
+    this.users.set(username, password);
   }
 
   /** Number of live sessions. */
@@ -312,8 +345,19 @@ export class AviSimulator {
 
   private login(body: unknown, res: ServerResponse): { status: number; body: unknown } {
     const b = (body ?? {}) as { username?: unknown; password?: unknown };
-    const ok = typeof b.username === 'string' && typeof b.password === 'string' && this.users.get(b.username) === b.password;
-    if (!ok) throw new SimError(401, SIM_MESSAGES.invalidCredentials);
+    const known = typeof b.username === 'string' && this.users.has(b.username);
+    const state = known && this.lockout ? this.loginState(b.username as string) : undefined;
+    const now = Date.now();
+    if (state && state.lockedUntil > now) {
+      state.lockedUntil = now + this.lockout!.lockMs;
+      throw new SimError(401, SIM_MESSAGES.accountLocked);
+    }
+    const ok = known && typeof b.password === 'string' && this.users.get(b.username as string) === b.password;
+    if (!ok) {
+      if (state && ++state.failures >= this.lockout!.maxLoginFailures) state.lockedUntil = now + this.lockout!.lockMs;
+      throw new SimError(401, SIM_MESSAGES.invalidCredentials);
+    }
+    if (state) state.failures = 0;
     const s: Session = { id: randomBytes(16).toString('hex'), csrf: randomBytes(24).toString('base64url'), username: b.username as string };
     this.sessions.set(s.id, s);
     this.issuedSecrets.push(s.id, s.csrf);
@@ -332,6 +376,16 @@ export class AviSimulator {
         controller: { api_idle_timeout: 15 },
       },
     };
+  }
+
+  /** The login counters of a user; an expired lock starts over from no failure. */
+  private loginState(username: string): LoginState {
+    let st = this.logins.get(username);
+    if (!st || (st.lockedUntil !== 0 && st.lockedUntil <= Date.now())) {
+      st = { failures: 0, lockedUntil: 0 };
+      this.logins.set(username, st);
+    }
+    return st;
   }
 
   private session(req: IncomingMessage): Session | undefined {

@@ -7,6 +7,8 @@ export const SIM_MESSAGES = {
   notLeader: 'Config Operations can be done ONLY on leader',
   maintenance: 'GSLB system is in maintenance mode.',
   invalidCredentials: 'Invalid credentials',
+  /** The simulator's wording for a locked account (a real controller's text may differ; the status, 401, is what matters). */
+  accountLocked: 'User account is locked due to too many failed login attempts',
   notAuthenticated: 'Authentication credentials were not provided.',
   csrfMissing: 'CSRF Failed: CSRF token missing or incorrect.',
   csrfNoReferer: 'CSRF Failed: Referer checking failed - no Referer.',

@@ -113,6 +113,35 @@ describe('avi client', () => {
       }
     });
 
+    it('a refused login is never repeated by the same client: one POST /login, every later call fails with the same error', async () => {
+      const c = AviClient.create({ controller: r.sim.host, username: 'admin', password: 'wrong', caPem: r.sim.caPem, log: r.logs.log });
+      const before = (await registry.getSingleMetric('amko_avi_login_failures_total')!.get()).values[0]?.value ?? 0;
+      try {
+        const first = await c.getClusterUuid().catch((e: unknown) => e);
+        assert.ok(first instanceof AviError && first.invalidCredentials);
+        const later = await Promise.all([c.getGslb(), c.listHealthMonitors(), c.createHealthMonitor(hmBody('amko--x') as HealthMonitor)].map((p) => p.catch((e: unknown) => e)));
+        for (const e of later) assert.equal(e, first);
+        assert.deepEqual(r.sim.requestLog.lines(), ['POST /login']);
+        assert.equal(r.sim.isLocked('admin'), false);
+        const after = (await registry.getSingleMetric('amko_avi_login_failures_total')!.get()).values[0]?.value ?? 0;
+        assert.equal(after - before, 1);
+      } finally {
+        await c.close();
+      }
+    });
+
+    it('a password changed on the controller: the 401 re-login is refused once, and not retried by later calls', async () => {
+      await r.client.getClusterUuid();
+      r.sim.setPassword('admin', 'rotated-elsewhere');
+      r.sim.restart();
+      r.sim.requestLog.clear();
+      const errs = await Promise.all([r.client.getGslb(), r.client.getClusterUuid()].map((p) => p.catch((e: unknown) => e)));
+      for (const e of errs) assert.ok(e instanceof AviError && e.invalidCredentials, String(e));
+      for (let i = 0; i < 5; i++) await r.client.getGslb().catch(() => undefined);
+      assert.equal(r.sim.requestLog.find('POST', '/login').length, 1);
+      assert.equal(r.sim.isLocked('admin'), false);
+    });
+
     it('close() logs out and later calls fail', async () => {
       await r.client.getClusterUuid();
       assert.equal(r.sim.sessionCount, 1);

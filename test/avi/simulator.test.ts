@@ -32,6 +32,41 @@ describe('avi simulator', () => {
       assert.equal(res.headers['set-cookie'], undefined);
     });
 
+    it('locks an account after 3 consecutive failed logins: even the right password is refused until unlock', async () => {
+      const wrong = { username: SIM_USER.username, password: 'not-it' };
+      for (let i = 0; i < 2; i++) assert.equal((await raw(sim, 'POST', '/login', { body: wrong })).status, 401);
+      assert.equal(sim.isLocked(SIM_USER.username), false);
+      // A successful login resets the count: two more failures still do not lock.
+      assert.equal((await raw(sim, 'POST', '/login', { body: SIM_USER })).status, 200);
+      for (let i = 0; i < 2; i++) assert.equal((await raw(sim, 'POST', '/login', { body: wrong })).status, 401);
+      assert.equal(sim.isLocked(SIM_USER.username), false);
+      assert.equal((await raw(sim, 'POST', '/login', { body: wrong })).status, 401);
+      assert.equal(sim.isLocked(SIM_USER.username), true);
+      const locked = await raw(sim, 'POST', '/login', { body: SIM_USER });
+      assert.equal(locked.status, 401);
+      assert.deepEqual(locked.body, { error: SIM_MESSAGES.accountLocked });
+      assert.equal(locked.headers['set-cookie'], undefined);
+      sim.unlock(SIM_USER.username);
+      assert.equal((await raw(sim, 'POST', '/login', { body: SIM_USER })).status, 200);
+    });
+
+    it('a lock expires lockMs after the last failed attempt; lockout: false never locks', async () => {
+      const short = await startAviSimulator({ lockout: { maxLoginFailures: 2, lockMs: 300 } });
+      const off = await startAviSimulator({ lockout: false });
+      try {
+        const wrong = { username: SIM_USER.username, password: 'not-it' };
+        for (let i = 0; i < 2; i++) await raw(short, 'POST', '/login', { body: wrong });
+        assert.equal((await raw(short, 'POST', '/login', { body: SIM_USER })).status, 401);
+        await new Promise((r) => setTimeout(r, 400));
+        assert.equal((await raw(short, 'POST', '/login', { body: SIM_USER })).status, 200);
+        for (let i = 0; i < 10; i++) await raw(off, 'POST', '/login', { body: wrong });
+        assert.equal((await raw(off, 'POST', '/login', { body: SIM_USER })).status, 200);
+      } finally {
+        await short.close();
+        await off.close();
+      }
+    });
+
     it('requires a session on every API call', async () => {
       const { Cookie: _c, ...noCookie } = s.headers();
       const res = await raw(sim, 'GET', '/api/gslbservice', { headers: noCookie });
