@@ -36,7 +36,7 @@ export async function generateSimCert(commonName = 'avi-sim.local', opts: SimCer
       { name: 'extKeyUsage', serverAuth: true },
       {
         name: 'subjectAltName',
-        altNames: [...ips.map((ip) => ({ type: 7, ip })), ...dns.map((value) => ({ type: 2, value }))],
+        altNames: [...ips.map((ip) => ({ type: 7 as const, ip })), ...dns.map((value) => ({ type: 2 as const, value }))],
       },
     ],
   });
