@@ -4,7 +4,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { GSLBConfig, GSLBHostRule, GlobalDeploymentPolicy } from '../api/index.js';
 import { describeError } from '../kube/informer.js';
 import type { Logger } from '../log.js';
-import { GC_STATE } from './gslb-config.js';
+import { GC_STATE, LOGIN_REFUSED } from './gslb-config.js';
 import { patchStatus, recordEvent } from './status.js';
 
 /** Event type and reason for a GSLBConfig state; undefined: no Event (the start of a sync). */
@@ -13,6 +13,7 @@ export function gcStateEvent(state: string): { type: 'Normal' | 'Warning'; reaso
   if (state === GC_STATE.synced) return { type: 'Normal', reason: 'GSLBConfigSynced' };
   if (state === GC_STATE.accepted) return { type: 'Normal', reason: 'GSLBConfigAccepted' };
   if (state === GC_STATE.notLeader) return { type: 'Warning', reason: 'ControllerNotLeader' };
+  if (state.startsWith(LOGIN_REFUSED)) return { type: 'Warning', reason: 'AviLoginRefused' };
   return { type: 'Warning', reason: 'GSLBConfigError' };
 }
 

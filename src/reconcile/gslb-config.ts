@@ -7,6 +7,9 @@ import type { GSLBConfig } from '../api/index.js';
 import type { AviConnection } from './avi-session.js';
 import { hash } from './util.js';
 
+/** The start of every state that reports a refused Avi login. */
+export const LOGIN_REFUSED = 'error: avi login refused';
+
 export const GC_STATE = {
   accepted: 'success: gslb config accepted',
   /** Progress of a full sync (term start, controller or owner change): syncing -> synced -> accepted. */
@@ -17,6 +20,11 @@ export const GC_STATE = {
   noCredentials: 'error: invalid gslb config with leaderSecret ',
   noSecret: (s: string) => `error: secret object doesn't exist ${s}`,
   connect: (e: string) => `error: issue in connecting to the controller API, ${e}`,
+  /** A refused login (wrong credentials or a locked account) that is tried once more after `retryIn`. */
+  loginRefused: (e: string, retryIn: string) => `${LOGIN_REFUSED} (${e}); one more attempt in ${retryIn}`,
+  /** Refused logins in a row: no more until the credentials Secret or the GSLBConfig changes, or `retryIn` passed. */
+  loginBlocked: (e: string, refusals: number, secret: string, retryIn: string) =>
+    `${LOGIN_REFUSED} ${refusals} times in a row (${e}); no login until the Secret ${secret} or the GSLBConfig changes, or for ${retryIn}`,
   notLeader: 'error: controller not a leader',
   kubeconfig: (e: string) => `error: provided kubeconfig has an error ${e}`,
 } as const;

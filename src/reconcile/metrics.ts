@@ -50,5 +50,9 @@ export const workerMetrics = {
   // so "no replica holds the Lease" (the no-leader alert) must not be read from the sync gauge.
   leaseHeld: gauge({ name: 'amko_worker_lease_held', help: '1 on the replica that holds the reconcile-worker Lease, else 0.' }),
   resyncs: counter({ name: 'amko_sync_full_resyncs_total', help: 'Full resyncs against the Avi controller, by result.', labelNames: ['result'] as const }),
+  aviAuthBlocked: gauge({
+    name: 'amko_avi_auth_blocked',
+    help: '1 while logins to the Avi controller wait after refused logins (until the credentials Secret or the GSLBConfig changes, or the backoff ends).',
+  }),
   managedGs: gauge({ name: 'amko_sync_gslbservices', help: 'GslbServices this instance owns on the controller (cache).' }),
 };

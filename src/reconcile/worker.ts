@@ -2,6 +2,7 @@
 //   sync-gate.ts        syncs only while holding the Lease and the AMKOCluster role says syncToAvi
 //   gslb-config.ts      the GSLBConfig in force, its states, the member kubeconfig file
 //   avi-session.ts      the Avi client lifecycle (factory, TLS options, metrics, leadership check)
+//   connect-retry.ts    when to connect again after a failure (refused logins wait for a change)
 //   member-clusters.ts  member-cluster informers and the derivation of member records
 //   member-index.ts     objects -> members -> GslbService keys
 //   policy.ts           GDP + GSLBHostRule validation and the policy in force
@@ -13,6 +14,7 @@
 import { randomUUID } from 'node:crypto';
 import type { KubeConfig, KubernetesListObject, KubernetesObject, V1Secret } from '@kubernetes/client-node';
 import { AMKO_NAMESPACE, UUID_ANNOTATION, type GSLBConfig, type GSLBHostRule, type GlobalDeploymentPolicy, type KindName } from '../api/index.js';
+import { isAviError, type AviError } from '../avi/errors.js';
 import type { AviApi } from '../avi/types.js';
 import type { RoleState, RoleWatcher } from '../federation/role.js';
 import { makeResilientInformer, describeError, type ResilientInformer } from '../kube/informer.js';
@@ -23,6 +25,7 @@ import type { Logger } from '../log.js';
 import { applyOperation } from './apply-op.js';
 import { AviSession, defaultAviFactory, isGslbLeader, type AviConnection } from './avi-session.js';
 import { AviStateCache } from './avi-state.js';
+import { ConnectRetry, isLoginRefusal } from './connect-retry.js';
 import { CrStatusWriter } from './cr-status.js';
 import { HostRuleNaming } from './custom-fqdn/index.js'; // [custom-fqdn]
 import { buildDesiredGs, type DesiredInputs } from './desired/gslbservice.js';
@@ -36,7 +39,7 @@ import { PolicyState } from './policy.js';
 import { TokenBucket, WorkQueue, type RetrySpeed, type WorkQueueOptions } from './queue.js';
 import { crPath } from './status.js';
 import { SyncGate, type LeaderElectionOptions } from './sync-gate.js';
-import { Stopped, byAge } from './util.js';
+import { Stopped, byAge, hash } from './util.js';
 import type { ValidationContext } from './validate.js';
 
 export { GC_STATE } from './gslb-config.js';
@@ -72,7 +75,11 @@ export interface ReconcileWorkerOptions {
   informerStallMs?: number;
   /** Overrides GSLBConfig refreshInterval (tests). */
   refreshIntervalMs?: number;
-  /** Retry delay for config/validation steps that failed on a transient error. Default 5000. */
+  /**
+   * Retry delay for config/validation steps that failed on a transient error. Default 5000. Also the first delay
+   * of the capped backoff after a non-retryable controller failure (certificate) and the delay before the one
+   * retry of a refused login.
+   */
   retryDelayMs?: number;
   /** Naming step (default: local hostname = GslbService name). */
   naming?: NamingStep;
@@ -92,8 +99,17 @@ export interface ReconcileWorkerOptions {
 
 /** Default worker Avi-call budget (calls per second). */
 export const DEFAULT_AVI_CALLS_PER_SECOND = 100;
+/** Default `retryDelayMs`. */
+export const DEFAULT_RETRY_DELAY_MS = 5000;
 
 type Kinded = KubernetesObject & { spec?: unknown; status?: Record<string, unknown> };
+
+/** `850 ms`, `20 s`, `5 min`: for status texts. */
+function formatDuration(ms: number): string {
+  if (ms < 1000) return `${ms} ms`;
+  if (ms < 120_000) return `${Math.round(ms / 1000)} s`;
+  return `${Math.round(ms / 60_000)} min`;
+}
 
 function classify(err: unknown): RetrySpeed {
   const e = err as { retry?: RetrySpeed; errorClass?: string } | undefined;
@@ -124,6 +140,10 @@ export class ReconcileWorker implements LeaseSource {
   // config + Avi
   private config?: ActiveConfig;
   private readonly session: AviSession;
+  private readonly retryDelayMs: number;
+  private readonly connectRetry: ConnectRetry;
+  /** Fingerprint of the GSLBConfig spec and the credentials Secret in force (a change lifts a login block). */
+  private connInputs = '';
   private readonly memberKubeconfig: MemberKubeconfigFile;
   private kubeconfigStamp = '';
   private readonly status: CrStatusWriter;
@@ -170,6 +190,8 @@ export class ReconcileWorker implements LeaseSource {
     this.identity = (opts.leaderElection && opts.leaderElection.identity) || defaultIdentity();
     const callRate = opts.aviMaxCallsPerSecond ?? DEFAULT_AVI_CALLS_PER_SECOND;
     this.session = new AviSession(opts.aviFactory ?? defaultAviFactory(this.log, opts), callRate > 0 && callRate !== Infinity ? new TokenBucket(callRate) : undefined);
+    this.retryDelayMs = opts.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS;
+    this.connectRetry = new ConnectRetry(this.retryDelayMs);
     this.memberKubeconfig = new MemberKubeconfigFile(opts.memberKubeconfigPath);
     this.status = new CrStatusWriter(opts.kubeConfig, this.ns, this.log);
     this.cache = new AviStateCache(() => this.config?.createdBy);
@@ -208,6 +230,7 @@ export class ReconcileWorker implements LeaseSource {
         if (r.ok && wrote) M.syncLatency.observe((Date.now() - r.queuedAt) / 1000);
         if (!r.ok && !(r.error instanceof Stopped)) {
           this.log.warn({ key, attempt: r.attempt, retryInMs: r.retryInMs, err: describeError(r.error) }, 'sync failed');
+          if (isLoginRefusal(r.error)) void this.onLoginRefused(r.error);
         }
       },
     });
@@ -283,7 +306,7 @@ export class ReconcileWorker implements LeaseSource {
     });
     this.secretInf.onEvent((_e, s) => {
       if (!this.ownSynced) return;
-      if (s.metadata?.name && this.config && this.currentGc()?.spec?.gslbLeader.credentials === s.metadata.name) this.scheduleConfig();
+      if (s.metadata?.name && this.currentGc()?.spec?.gslbLeader.credentials === s.metadata.name) this.scheduleConfig();
     });
     this.gdpInf.onEvent(() => {
       if (this.ownSynced) this.schedulePolicy();
@@ -346,16 +369,43 @@ export class ReconcileWorker implements LeaseSource {
       try {
         await this.reconcileConfig();
       } catch (err) {
+        if (isLoginRefusal(err)) return this.onLoginRefused(err);
         this.log.error({ err: describeError(err) }, 'applying the GSLBConfig failed');
         this.retryConfigLater();
       }
     });
   }
 
-  private retryConfigLater(): void {
+  private retryConfigLater(delayMs = this.retryDelayMs): void {
     clearTimeout(this.retryTimer);
-    this.retryTimer = setTimeout(() => this.scheduleConfig(), this.o.retryDelayMs ?? 5000);
+    this.retryTimer = setTimeout(() => this.scheduleConfig(), delayMs);
     this.retryTimer.unref?.();
+  }
+
+  /**
+   * The controller refused a login (config step, a key's sync, a resync or a validation read): stop using the
+   * client, say so (status, Event, metric), and retry once after the retry delay; after LOGINS_BEFORE_BLOCK
+   * refusals in a row, only when the Secret or the GSLBConfig changes or the capped backoff ends.
+   */
+  private async onLoginRefused(err: AviError): Promise<void> {
+    const v = this.connectRetry.loginRefused(err, this.connInputs);
+    if (!v || !this.active) return;
+    this.session.ok = false;
+    this.resynced = false; // what failed meanwhile is caught up by a full sync once logged in
+    this.queue.stop();
+    M.aviAuthBlocked.set(v.blocked ? 1 : 0);
+    const gc = this.currentGc();
+    const secret = gc?.spec?.gslbLeader.credentials ?? '';
+    const retryIn = formatDuration(v.retryInMs);
+    const detail = err.controllerMessage;
+    this.log.error(
+      { refusals: v.refusals, blocked: v.blocked, retryInMs: v.retryInMs, secret, controllerMessage: detail },
+      v.blocked
+        ? 'the Avi controller refused the login again; no more logins until the credentials Secret or the GSLBConfig changes (or the backoff ends), so the account is not locked'
+        : 'the Avi controller refused the login; trying once more',
+    );
+    if (gc) await this.status.gslbConfigState(gc, v.blocked ? GC_STATE.loginBlocked(detail, v.refusals, secret, retryIn) : GC_STATE.loginRefused(detail, retryIn));
+    this.retryConfigLater(v.retryInMs);
   }
 
   private async reconcileConfig(): Promise<void> {
@@ -391,6 +441,9 @@ export class ReconcileWorker implements LeaseSource {
     if (!secret) return this.status.gslbConfigState(gc, GC_STATE.noSecret(leader.credentials));
     const conn = aviConnectionOf(gc, secret);
     const next = activeConfigOf(gc, amkoUuid, conn, this.o.refreshIntervalMs);
+    // What a user changes to retry at once: the GSLBConfig spec or annotations, the Secret (not our status writes).
+    const inputs = hash([gc.metadata?.uid, gc.metadata?.generation, gc.metadata?.annotations ?? {}, secret.metadata?.uid, secret.metadata?.resourceVersion]);
+    this.connInputs = inputs;
     const prev = this.config;
     const aviChanged = !prev || prev.aviFingerprint !== next.aviFingerprint || !this.session.client;
     const ownerChanged = !prev || prev.createdBy !== next.createdBy;
@@ -401,9 +454,20 @@ export class ReconcileWorker implements LeaseSource {
     const checkLeader = aviChanged || !this.session.ok;
     if (checkLeader) {
       this.queue.stop();
-      if (aviChanged) await this.session.rebuild(conn);
+      // After a failure, wait for the retry time unless the Secret or the GSLBConfig changed (our own status writes do not count).
+      const waitMs = this.connectRetry.waitMs(inputs);
+      if (waitMs > 0) {
+        this.retryConfigLater(waitMs);
+        return;
+      }
+      // Each attempt after a failure is a new client: one whose login was refused never logs in again (so each
+      // attempt is one login), and the controller CA is read when a client is built.
+      if (aviChanged || this.connectRetry.failedSinceConnected) await this.session.rebuild(conn);
       try {
-        if (!(await isGslbLeader(this.session.client!))) {
+        const leading = await isGslbLeader(this.session.client!);
+        this.connectRetry.connected();
+        M.aviAuthBlocked.set(0);
+        if (!leading) {
           this.session.ok = false;
           await this.status.gslbConfigState(gc, GC_STATE.notLeader);
           this.retryConfigLater();
@@ -412,8 +476,11 @@ export class ReconcileWorker implements LeaseSource {
         this.session.ok = true;
       } catch (err) {
         this.session.ok = false;
-        await this.status.gslbConfigState(gc, GC_STATE.connect(describeError(err)));
-        this.retryConfigLater();
+        if (isLoginRefusal(err)) return this.onLoginRefused(err);
+        const retryInMs = this.connectRetry.failed(err, inputs);
+        this.log.warn({ err: describeError(err), retryInMs }, 'connecting to the Avi controller failed');
+        await this.status.gslbConfigState(gc, GC_STATE.connect(isAviError(err) ? err.message : describeError(err)));
+        this.retryConfigLater(retryInMs);
         return;
       }
     }
@@ -510,8 +577,9 @@ export class ReconcileWorker implements LeaseSource {
         await this.evaluatePolicy();
         if (this.session.ok && this.policy.evaluated && this.resynced) this.queue.start();
       } catch (err) {
+        if (isLoginRefusal(err)) return this.onLoginRefused(err);
         this.log.warn({ err: describeError(err) }, 'policy evaluation failed; retrying');
-        setTimeout(() => this.schedulePolicy(), this.o.retryDelayMs ?? 5000).unref?.();
+        setTimeout(() => this.schedulePolicy(), this.retryDelayMs).unref?.();
       }
     });
   }
@@ -627,6 +695,7 @@ export class ReconcileWorker implements LeaseSource {
     } catch (err) {
       M.resyncs.inc({ result: 'error' });
       this.log.warn({ err: describeError(err) }, 'full resync failed');
+      if (isLoginRefusal(err)) return this.onLoginRefused(err);
       if (!this.resynced) this.retryConfigLater();
     }
   }
