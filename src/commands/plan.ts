@@ -17,7 +17,7 @@ export function registerPlan(program: Command): void {
     .option('--avi-ca-file <file>', 'PEM CA bundle for the Avi controller certificate')
     .option('--avi-insecure-skip-tls-verify', 'do not verify the Avi controller certificate')
     .option('-o, --output <format>', 'text or json', 'text')
-    .option('-v, --verbose', 'also list objects that are not selected, with the reason')
+    .option('-v, --verbose', 'also list objects that produce no member: not selected, or selected but skipped, with the reason')
     .option('--detailed-exitcode', 'exit 2 when there are changes, 0 when there are none')
     .action(async (o: {
       kubeconfig?: string;

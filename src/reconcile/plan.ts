@@ -181,7 +181,9 @@ export async function computePlan(opts: PlanOptions): Promise<PlanResult> {
 export function formatPlan(p: PlanResult, opts: { verbose?: boolean } = {}): string {
   const lines: string[] = [];
   for (const w of p.warnings) lines.push(`! ${w}`);
-  if (opts.verbose) for (const r of p.rejections) lines.push(`  not selected: ${r.kind} ${r.cluster}/${r.namespace}/${r.name}: ${r.reason}`);
+  if (opts.verbose) {
+    for (const r of p.rejections) lines.push(`  ${r.code === 'not-selected' ? 'not selected' : `skipped (${r.code})`}: ${r.kind} ${r.cluster}/${r.namespace}/${r.name}: ${r.reason}`);
+  }
   for (const op of p.operations) lines.push(describeOperation(op));
   const count = (pred: (o: Operation) => boolean) => p.operations.filter(pred).length;
   const gs = (k: string) => count((o) => o.op === `${k}-gs`);

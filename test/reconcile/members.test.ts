@@ -160,7 +160,7 @@ describe('reconcile/members: derivation', () => {
     assert.equal(m!.syncVipOnly, true);
   });
 
-  it('tenants: object annotation, else namespace annotation, else GSLBConfig tenant; a mismatch rejects', () => {
+  it("tenants: the namespace's tenant annotation, else the GSLBConfig tenant; the object's own annotation never chooses it, and one that disagrees with the namespace's is skipped", () => {
     const nsSpec = gdp({ matchRules: { namespaceSelector: { label: { env: 'prod' } } } });
     const namespaces = [ns('t1ns', { env: 'prod' }, { 'ako.vmware.com/tenant-name': 't1' }), ns('plain', { env: 'prod' })];
     const mk = (name: string, n: string, tenant?: string) =>
@@ -176,9 +176,28 @@ describe('reconcile/members: derivation', () => {
     const c = ctx(nsSpec, namespaces);
     assert.equal(deriveService(mk('a', 't1ns'), c).members[0]!.tenant, 't1');
     assert.equal(deriveService(mk('b', 't1ns', 't1'), c).members[0]!.tenant, 't1');
-    assert.match(deriveService(mk('c', 't1ns', 't2'), c).rejections[0]!.reason, /tenant t2 differs/);
+    const mismatch = deriveService(mk('c', 't1ns', 't2'), c).rejections[0]!;
+    assert.equal(mismatch.code, 'tenant-mismatch');
+    assert.match(mismatch.reason, /tenant t2 differs from the namespace tenant t1/);
     assert.equal(deriveService(mk('d', 'plain'), c).members[0]!.tenant, 'admin');
-    assert.equal(deriveService(mk('e', 'plain', 't3'), c).members[0]!.tenant, 't3');
+    assert.equal(deriveService(mk('e', 'plain', 't3'), c).members[0]!.tenant, 'admin', 'an object annotation does not choose the tenant');
+    assert.equal(deriveService(mk('e', 'plain', 't3'), { ...c, defaultTenant: 'gc-tenant' }).members[0]!.tenant, 'gc-tenant');
+  });
+
+  it('skip codes: a selected object that produces no member says why; an unselected one is only not-selected, whatever else is missing', () => {
+    const c = ctx(spec);
+    const code = (r: { rejections: Array<{ code: string }> }) => r.rejections.map((x) => x.code);
+    const sel = { app: 'gslb' };
+    assert.deepEqual(code(deriveIngress(ingress('a', 'default', { labels: sel, hosts: [{ host: 'a.example.com' }] }), c)), ['no-load-balancer-status']);
+    assert.deepEqual(code(deriveIngress(ingress('b', 'default', { labels: sel, hosts: [{ host: 'b.example.com', ip: 'x' }] }), c)), ['no-ip']);
+    assert.deepEqual(code(deriveIngress(ingress('c', 'default', { labels: sel, hosts: [{ host: 'c.example.com', ip: '10.0.0.1' }], annotations: {} }), c)), ['missing-ako-uuids']);
+    assert.deepEqual(code(deriveIngress(ingress('d', 'default', { labels: { app: 'no' }, hosts: [{ host: 'd.example.com' }], annotations: {} }), c)), ['not-selected']);
+    assert.deepEqual(code(deriveService(lbService('s', 'default', { labels: sel, ip: '10.0.0.1', host: 's.example.com', ports: [] }), c)), ['no-ports']);
+    assert.deepEqual(code(deriveService(lbService('t', 'default', { labels: sel }), c)), ['no-load-balancer-status']);
+    assert.deepEqual(code(deriveService({ ...lbService('u', 'default', { labels: sel }), spec: { type: 'ClusterIP' } }, c)), [], 'not a candidate at all');
+    assert.deepEqual(code(deriveRoute(route('r', 'default', { labels: sel }), c)), ['no-hostname']);
+    assert.deepEqual(code(deriveRoute(route('r', 'default', { labels: sel, host: 'r.example.com' }), c)), ['no-ako-router-status']);
+    assert.deepEqual(code(deriveRoute(route('r', 'default', { labels: { app: 'no' }, host: 'r.example.com' }), c)), ['not-selected']);
   });
 
   it('deriveCluster combines every kind and reports rejections', () => {

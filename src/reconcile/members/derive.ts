@@ -3,7 +3,7 @@
 import { isIP } from 'node:net';
 import type { V1Ingress, V1Namespace, V1Service } from '@kubernetes/client-node';
 import { isSelected, type Selection } from './selection.js';
-import type { DerivationResult, MemberKind, MemberRecord, Rejection } from './types.js';
+import type { DerivationResult, MemberKind, MemberRecord, Rejection, SkipCode } from './types.js';
 
 export const ANN_VS_UUID_MAP = 'ako.vmware.com/host-fqdn-vs-uuid-map';
 export const ANN_CONTROLLER_UUID = 'ako.vmware.com/controller-cluster-uuid';
@@ -88,20 +88,20 @@ function akoInfo(source: Record<string, unknown> | Record<string, string> | unde
 }
 
 /**
- * Tenant resolution, made consistent: the object's tenant (AKO's
- * annotation or route status) wins, else the namespace's tenant annotation,
- * else the GSLBConfig tenant. An object whose tenant disagrees with a tenant
- * set on its namespace is rejected.
+ * Tenant resolution, as the original AMKO does it: the tenant annotation of the object's namespace, else the
+ * GSLBConfig tenant. The object's own tenant (AKO's annotation or route status) does not choose it; an object
+ * whose tenant disagrees with a tenant set on its namespace is skipped.
  */
 export function resolveTenant(
   objectTenant: string | undefined,
   namespaceTenant: string | undefined,
   defaultTenant: string,
 ): { tenant: string } | { error: string } {
-  if (objectTenant && namespaceTenant && objectTenant !== namespaceTenant) {
+  if (!namespaceTenant) return { tenant: defaultTenant };
+  if (objectTenant && objectTenant !== namespaceTenant) {
     return { error: `tenant ${objectTenant} differs from the namespace tenant ${namespaceTenant}` };
   }
-  return { tenant: objectTenant ?? namespaceTenant ?? defaultTenant };
+  return { tenant: namespaceTenant };
 }
 
 function meta(obj: { metadata?: { name?: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> } }) {
@@ -113,26 +113,32 @@ function meta(obj: { metadata?: { name?: string; namespace?: string; labels?: Re
   };
 }
 
-/** Common checks: selection, tenant, UUIDs. Returns the partial record or a rejection reason. */
+/** A rejection of object `m` of `kind` in `ctx.cluster`. */
+function rejection(ctx: DeriveContext, kind: MemberKind, m: ReturnType<typeof meta>, code: SkipCode, reason: string): Rejection {
+  return { cluster: ctx.cluster, kind, namespace: m.namespace, name: m.name, code, reason };
+}
+
+/** The `not-selected` rejection of an object the GDP does not select; undefined when it is selected. */
+function notSelected(ctx: DeriveContext, kind: MemberKind, m: ReturnType<typeof meta>): Rejection | undefined {
+  const verdict = isSelected(ctx.selection, ctx.cluster, m.labels, ctx.namespace(m.namespace)?.metadata?.labels);
+  return verdict.selected ? undefined : rejection(ctx, kind, m, 'not-selected', verdict.reason);
+}
+
+/** Checks of a selected object: tenant, UUIDs. Returns the partial record or why it is skipped. */
 function admit(
   ctx: DeriveContext,
-  kind: MemberKind,
   m: ReturnType<typeof meta>,
   info: AkoInfo,
   hostname: string,
-): { tenant: string; syncVipOnly: boolean; vsUuid?: string; controllerUuid?: string } | { reason: string } {
-  const ns = ctx.namespace(m.namespace);
-  const verdict = isSelected(ctx.selection, ctx.cluster, m.labels, ns?.metadata?.labels);
-  if (!verdict.selected) return { reason: verdict.reason };
-  const nsTenant = ns?.metadata?.annotations?.[ANN_TENANT] || undefined;
+): { tenant: string; syncVipOnly: boolean; vsUuid?: string; controllerUuid?: string } | { code: SkipCode; reason: string } {
+  const nsTenant = ctx.namespace(m.namespace)?.metadata?.annotations?.[ANN_TENANT] || undefined;
   const t = resolveTenant(info.tenant, nsTenant, ctx.defaultTenant);
-  if ('error' in t) return { reason: t.error };
+  if ('error' in t) return { code: 'tenant-mismatch', reason: t.error };
   const syncVipOnly = ctx.selection.clusters.get(ctx.cluster)?.syncVipOnly ?? false;
   const vsUuid = info.vsUuids[hostname] || undefined;
   if (!syncVipOnly && (!vsUuid || !info.controllerUuid)) {
-    return { reason: `missing AKO virtual service or controller UUID for ${hostname} (needed unless syncVipOnly)` };
+    return { code: 'missing-ako-uuids', reason: `missing AKO virtual service or controller UUID for ${hostname} (needed unless syncVipOnly)` };
   }
-  void kind;
   return { tenant: t.tenant, syncVipOnly, vsUuid, controllerUuid: info.controllerUuid };
 }
 
@@ -140,9 +146,11 @@ const normPath = (p: string | undefined) => (p && p !== '' ? p : '/');
 
 export function deriveIngress(ing: V1Ingress, ctx: DeriveContext): DerivationResult {
   const m = meta(ing);
+  const unselected = notSelected(ctx, 'INGRESS', m);
+  if (unselected) return { members: [], rejections: [unselected] };
   const members: MemberRecord[] = [];
   const rejections: Rejection[] = [];
-  const reject = (reason: string) => rejections.push({ cluster: ctx.cluster, kind: 'INGRESS', namespace: m.namespace, name: m.name, reason });
+  const reject = (code: SkipCode, reason: string) => rejections.push(rejection(ctx, 'INGRESS', m, code, reason));
   const ruleHosts = new Map<string, string[]>();
   for (const r of ing.spec?.rules ?? []) {
     if (!r.host) continue;
@@ -155,20 +163,20 @@ export function deriveIngress(ing: V1Ingress, ctx: DeriveContext): DerivationRes
   const info = akoInfo(m.annotations);
   const seen = new Set<string>();
   const lbs = ing.status?.loadBalancer?.ingress ?? [];
-  if (lbs.length === 0) reject('no load balancer status');
+  if (lbs.length === 0) reject('no-load-balancer-status', 'no load balancer status');
   for (const lb of lbs) {
     const host = lb.hostname ?? '';
     const ip = lb.ip ?? '';
     if (!host || seen.has(host)) continue;
     if (!ruleHosts.has(host)) continue;
     if (!isIP(ip)) {
-      reject(`no IP address for ${host}`);
+      reject('no-ip', `no IP address for ${host}`);
       continue;
     }
     seen.add(host);
-    const a = admit(ctx, 'INGRESS', m, info, host);
+    const a = admit(ctx, m, info, host);
     if ('reason' in a) {
-      reject(a.reason);
+      reject(a.code, a.reason);
       continue;
     }
     const paths = [...new Set(ruleHosts.get(host)!)].sort();
@@ -196,21 +204,22 @@ export function deriveIngress(ing: V1Ingress, ctx: DeriveContext): DerivationRes
 export function deriveService(svc: V1Service, ctx: DeriveContext): DerivationResult {
   const m = meta(svc);
   const rejections: Rejection[] = [];
-  const reject = (reason: string): DerivationResult => ({
-    members: [],
-    rejections: [{ cluster: ctx.cluster, kind: 'LBSVC', namespace: m.namespace, name: m.name, reason }],
-  });
+  const reject = (code: SkipCode, reason: string): DerivationResult => ({ members: [], rejections: [rejection(ctx, 'LBSVC', m, code, reason)] });
+  // Only LoadBalancer Services are member candidates: others are not reported at all.
   if (svc.spec?.type !== 'LoadBalancer') return { members: [], rejections };
+  const unselected = notSelected(ctx, 'LBSVC', m);
+  if (unselected) return { members: [], rejections: [unselected] };
   const lb = svc.status?.loadBalancer?.ingress?.[0];
   const host = lb?.hostname ?? '';
   const ip = lb?.ip ?? '';
-  if (!host) return reject('no hostname in the load balancer status');
-  if (!isIP(ip)) return reject('no IP address in the load balancer status');
+  if (!lb) return reject('no-load-balancer-status', 'no load balancer status');
+  if (!host) return reject('no-hostname', 'no hostname in the load balancer status');
+  if (!isIP(ip)) return reject('no-ip', 'no IP address in the load balancer status');
   const ports = [...(svc.spec?.ports ?? [])].sort((a, b) => a.port - b.port);
-  if (ports.length === 0) return reject('no ports');
+  if (ports.length === 0) return reject('no-ports', 'no ports');
   const info = akoInfo(m.annotations);
-  const a = admit(ctx, 'LBSVC', m, info, host);
-  if ('reason' in a) return reject(a.reason);
+  const a = admit(ctx, m, info, host);
+  if ('reason' in a) return reject(a.code, a.reason);
   const proto = ports[0]!.protocol === 'UDP' ? 'UDP' : 'TCP';
   return {
     members: [
@@ -247,16 +256,15 @@ export function routeHostname(route: Route, defaultDomain: string | undefined): 
 
 export function deriveRoute(route: Route, ctx: DeriveContext): DerivationResult {
   const m = meta(route);
-  const reject = (reason: string): DerivationResult => ({
-    members: [],
-    rejections: [{ cluster: ctx.cluster, kind: 'ROUTE', namespace: m.namespace, name: m.name, reason }],
-  });
+  const reject = (code: SkipCode, reason: string): DerivationResult => ({ members: [], rejections: [rejection(ctx, 'ROUTE', m, code, reason)] });
+  const unselected = notSelected(ctx, 'ROUTE', m);
+  if (unselected) return { members: [], rejections: [unselected] };
   const host = routeHostname(route, ctx.defaultDomain);
-  if (!host) return reject('no hostname (spec.host, or spec.subdomain with the GDP defaultDomain)');
+  if (!host) return reject('no-hostname', 'no hostname (spec.host, or spec.subdomain with the GDP defaultDomain)');
   const st = (route.status?.ingress ?? []).find((s) => s.host === host && (s.routerName ?? '').startsWith('ako-'));
-  if (!st) return reject(`no status from an AKO router for ${host}`);
+  if (!st) return reject('no-ako-router-status', `no status from an AKO router for ${host}`);
   const ip = (st.conditions ?? []).map((c) => c.message ?? '').find((msg) => isIP(msg) !== 0);
-  if (!ip) return reject(`no IP address in the route status for ${host}`);
+  if (!ip) return reject('no-ip', `no IP address in the route status for ${host}`);
   // AKO puts its UUIDs/tenant JSON in the first condition's reason; annotations are the fallback.
   const fromStatus = parseJsonObject(st.conditions?.[0]?.reason);
   const info = fromStatus ? akoInfo(fromStatus) : akoInfo(m.annotations);
@@ -266,8 +274,8 @@ export function deriveRoute(route: Route, ctx: DeriveContext): DerivationResult 
     info.controllerUuid ??= ann.controllerUuid;
     info.tenant ??= ann.tenant;
   }
-  const a = admit(ctx, 'ROUTE', m, info, host);
-  if ('reason' in a) return reject(a.reason);
+  const a = admit(ctx, m, info, host);
+  if ('reason' in a) return reject(a.code, a.reason);
   const termination = route.spec?.tls?.termination;
   const passthrough = !!route.spec?.tls && termination === 'passthrough';
   return {

@@ -52,12 +52,27 @@ export type NamingStep = (m: MemberRecord) => { gsName: string; aliases: string[
 
 export const identityNaming: NamingStep = (m) => ({ gsName: m.hostname, aliases: [] });
 
-/** Why an object produced no member (for logs, `amko plan` and tests). */
+/**
+ * Why an object produced no member. `not-selected`: the GDP does not select it (nothing to report). Every other
+ * code is an object the GDP selects but that is skipped: the worker reports those (Event, metric, GDP status).
+ */
+export type SkipCode =
+  | 'not-selected'
+  | 'no-load-balancer-status'
+  | 'no-hostname'
+  | 'no-ip'
+  | 'no-ports'
+  | 'no-ako-router-status'
+  | 'missing-ako-uuids'
+  | 'tenant-mismatch';
+
+/** Why an object (or one host of an Ingress) produced no member (for logs, `amko plan`, Events and tests). */
 export interface Rejection {
   cluster: string;
   kind: MemberKind;
   namespace: string;
   name: string;
+  code: SkipCode;
   reason: string;
 }
 
