@@ -71,6 +71,7 @@ export const PRINTER_COLUMNS: Record<KindName, PrinterColumn[]> = {
   ],
   GlobalDeploymentPolicy: [
     { name: 'Status', type: 'string', jsonPath: '.status.errorStatus', description: '"success" or the error' },
+    { name: 'Skipped', type: 'integer', jsonPath: '.status.skippedMembers', description: 'Selected objects not synced (see their Events)' },
     AGE,
   ],
   GSLBHostRule: [

@@ -141,6 +141,12 @@ export const GDPStatus = Type.Object(
     errorStatus: Type.Optional(
       Type.String({ description: 'success when AMKO accepted the policy, otherwise why it was rejected.' }),
     ),
+    skippedMembers: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        description: 'Objects the policy selects that are not synced to GSLB (e.g. no AKO annotations, no IP); each has a Warning Event saying why.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -34,6 +34,13 @@ const PATHS: Record<MemberResource, string> = {
   routes: '/apis/route.openshift.io/v1/routes',
 };
 
+/** apiVersion and kind of the member objects (list items carry neither). */
+export const MEMBER_KINDS: Record<Exclude<MemberResource, 'namespaces'>, { apiVersion: string; kind: string }> = {
+  ingresses: { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress' },
+  services: { apiVersion: 'v1', kind: 'Service' },
+  routes: { apiVersion: 'route.openshift.io/v1', kind: 'Route' },
+};
+
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 
 /** Copies `v` without its undefined fields (they would still take a slot in the cached object). */
@@ -162,6 +169,11 @@ export class MemberCluster {
 
   isReady(): boolean {
     return this.ready;
+  }
+
+  /** The client of this member cluster (its kubeconfig context). */
+  get kubeConfig(): KubeConfig {
+    return this.o.kubeConfig;
   }
 
   /** Resolves after the first connection attempt finished (success or failure). */

@@ -20,6 +20,8 @@ export function gcStateEvent(state: string): { type: 'Normal' | 'Warning'; reaso
 export class CrStatusWriter {
   /** State last written per GSLBConfig (uid) in this term: the informer copy can lag behind quick successive writes. */
   private readonly gcWritten = new Map<string, string>();
+  /** `skippedMembers` last written per GDP (uid) in this term. */
+  private readonly skippedWritten = new Map<string, number>();
 
   constructor(
     private readonly kc: KubeConfig,
@@ -30,6 +32,7 @@ export class CrStatusWriter {
   /** Forgets the states written (a new term starts from what the objects say). */
   reset(): void {
     this.gcWritten.clear();
+    this.skippedWritten.clear();
   }
 
   async gslbConfigState(gc: GSLBConfig, state: string): Promise<void> {
@@ -60,6 +63,17 @@ export class CrStatusWriter {
       ok ? 'GlobalDeploymentPolicy accepted' : errorStatus,
       this.log,
     );
+  }
+
+  /** GDP `status.skippedMembers`: selected objects that are not synced (written on a change only). */
+  async gdpSkippedMembers(obj: GlobalDeploymentPolicy, count: number): Promise<void> {
+    const id = obj.metadata?.uid ?? obj.metadata?.name ?? '';
+    if ((this.skippedWritten.get(id) ?? obj.status?.skippedMembers) === count) return;
+    this.skippedWritten.set(id, count);
+    await patchStatus(this.kc, 'GlobalDeploymentPolicy', this.ns, obj.metadata?.name ?? '', { skippedMembers: count }).catch((err: unknown) => {
+      this.skippedWritten.delete(id);
+      this.log.warn({ err: describeError(err) }, 'GDP status write failed');
+    });
   }
 
   async hostRuleStatus(obj: GSLBHostRule, status: 'Accepted' | 'Rejected', error: string): Promise<void> {

@@ -1,16 +1,18 @@
 // The member clusters of the GSLBConfig in force: one MemberCluster (informers
 // with backoff) per context, and the derivation of their objects into member
-// records (selection by the GDP, naming, tenant) kept in a MemberIndex.
+// records (selection by the GDP, naming, tenant) kept in a MemberIndex; the
+// selected objects that produce no member are kept in SkippedMembers.
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import type { GDPSpec } from '../api/index.js';
 import type { Logger } from '../log.js';
-import { MemberCluster, type MemberResource } from './cluster.js';
+import { MEMBER_KINDS, MemberCluster, type MemberResource } from './cluster.js';
 import type { HostRuleNaming } from './custom-fqdn/index.js';
 import { deriveIngress, deriveRoute, deriveService, type DeriveContext, type Route } from './members/derive.js';
 import { selectionFromGdp } from './members/selection.js';
-import type { MemberRecord, NamedMember, NamingStep } from './members/types.js';
+import type { DerivationResult, MemberRecord, NamedMember, NamingStep } from './members/types.js';
 import type { MemberIndex } from './member-index.js';
 import { workerMetrics as M } from './metrics.js';
+import type { SkippedMembers } from './skipped-members.js';
 import { intern } from './util.js';
 
 /** Shared by every member without aliases (never mutated). */
@@ -44,6 +46,8 @@ export function namedRecord(m: MemberRecord, n: NonNullable<ReturnType<NamingSte
 export interface MemberClustersOptions {
   log: Logger;
   index: MemberIndex;
+  /** Where selected objects that produce no member are recorded. */
+  skipped: SkippedMembers;
   naming: NamingStep;
   /** [custom-fqdn] HostRule watches follow the member clusters. */
   hostRuleNaming?: HostRuleNaming;
@@ -71,6 +75,10 @@ export class MemberClusters {
 
   list(): MemberCluster[] {
     return [...this.clusters.values()];
+  }
+
+  kubeConfigOf(name: string): KubeConfig | undefined {
+    return this.clusters.get(name)?.kubeConfig;
   }
 
   /** Resolves once every cluster made its first attempt (synced or failed). */
@@ -107,6 +115,7 @@ export class MemberClusters {
         this.clusters.delete(n);
         M.clusterUp.remove({ cluster: n });
         M.members.remove({ cluster: n });
+        this.o.skipped.dropCluster(n);
         await this.o.hostRuleNaming?.removeCluster(n); // [custom-fqdn]
         await c?.stop();
       }),
@@ -125,17 +134,27 @@ export class MemberClusters {
     };
   }
 
-  private deriveObject(resource: MemberResource, obj: KubernetesObject, ctx: DeriveContext): MemberRecord[] {
+  private deriveObject(resource: MemberResource, obj: KubernetesObject, ctx: DeriveContext): DerivationResult {
     switch (resource) {
       case 'ingresses':
-        return deriveIngress(obj, ctx).members;
+        return deriveIngress(obj, ctx);
       case 'services':
-        return deriveService(obj, ctx).members;
+        return deriveService(obj, ctx);
       case 'routes':
-        return deriveRoute(obj as Route, ctx).members;
+        return deriveRoute(obj as Route, ctx);
       default:
-        return [];
+        return { members: [], rejections: [] };
     }
+  }
+
+  /** Derives one object into the index (its members) and SkippedMembers (why it has none, if selected). */
+  private record(mc: MemberCluster, resource: Exclude<MemberResource, 'namespaces'>, obj: KubernetesObject, ctx: DeriveContext): string {
+    const id = this.objId(mc.name, resource, obj);
+    const r = this.deriveObject(resource, obj, ctx);
+    this.o.index.set(id, this.applyNaming(r.members));
+    const md = obj.metadata ?? {};
+    this.o.skipped.set(id, { cluster: mc.name, ...MEMBER_KINDS[resource], namespace: md.namespace ?? '', name: md.name ?? '', uid: md.uid }, r.rejections);
+    return id;
   }
 
   private objId(cluster: string, resource: MemberResource, obj: KubernetesObject): string {
@@ -158,8 +177,13 @@ export class MemberClusters {
       this.rederive(mc, obj.metadata?.name ?? '');
       return;
     }
+    if (event !== 'delete') {
+      this.record(mc, resource, obj, ctx);
+      return;
+    }
     const id = this.objId(mc.name, resource, obj);
-    this.o.index.set(id, event === 'delete' ? [] : this.applyNaming(this.deriveObject(resource, obj, ctx)));
+    this.o.index.set(id, []);
+    this.o.skipped.remove(id);
   }
 
   /** Re-derives every object of a cluster (or of one namespace in it). */
@@ -167,12 +191,10 @@ export class MemberClusters {
     const ctx = this.deriveCtx(mc);
     if (!ctx) return;
     const seen = new Set<string>();
-    const each = (resource: MemberResource, objs: KubernetesObject[]) => {
+    const each = (resource: Exclude<MemberResource, 'namespaces'>, objs: KubernetesObject[]) => {
       for (const o of objs) {
         if (namespace !== undefined && o.metadata?.namespace !== namespace) continue;
-        const id = this.objId(mc.name, resource, o);
-        seen.add(id);
-        this.o.index.set(id, this.applyNaming(this.deriveObject(resource, o, ctx)));
+        seen.add(this.record(mc, resource, o, ctx));
       }
     };
     each('ingresses', mc.ingresses());
@@ -183,6 +205,9 @@ export class MemberClusters {
       if (seen.has(id)) continue;
       if (namespace !== undefined && id.split('/')[2] !== namespace) continue;
       this.o.index.set(id, []);
+    }
+    for (const id of this.o.skipped.objectIds(mc.name)) {
+      if (!seen.has(id) && (namespace === undefined || id.split('/')[2] === namespace)) this.o.skipped.remove(id);
     }
   }
 

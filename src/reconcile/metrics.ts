@@ -25,6 +25,11 @@ export const workerMetrics = {
     labelNames: ['verb', 'result'] as const,
   }),
   members: gauge({ name: 'amko_worker_members', help: 'Selected member records per member cluster.', labelNames: ['cluster'] as const }),
+  membersSkipped: gauge({
+    name: 'amko_worker_members_skipped',
+    help: 'Objects the GDP selects that produce no member (not synced), per member cluster and reason (missing-ako-uuids, no-ip, tenant-mismatch, ...).',
+    labelNames: ['cluster', 'reason'] as const,
+  }),
   informerAge: gauge({
     name: 'amko_worker_informer_last_event_age_seconds',
     help: 'Seconds since the last list or watch event of a member-cluster informer (grows while a watch is stalled).',

@@ -46,6 +46,35 @@ export interface EventTarget {
   uid?: string;
 }
 
+/** The object an Event is about. */
+export interface InvolvedObject {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  namespace: string;
+  uid?: string;
+}
+
+/** Records a core/v1 Event on any namespaced object, with the given client. Rejects when the API server refuses it. */
+export async function recordObjectEvent(kc: KubeConfig, involved: InvolvedObject, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
+  const now = new Date().toISOString();
+  const { uid, ...ref } = involved;
+  const body = {
+    apiVersion: 'v1',
+    kind: 'Event',
+    metadata: { generateName: `${involved.name}.`, namespace: involved.namespace },
+    involvedObject: { ...ref, ...(uid ? { uid } : {}) },
+    type,
+    reason,
+    message: message.slice(0, 1024),
+    source: { component: EVENT_COMPONENT },
+    firstTimestamp: now,
+    lastTimestamp: now,
+    count: 1,
+  };
+  await kubeRequest(kc, 'POST', `/api/v1/namespaces/${involved.namespace}/events`, { body });
+}
+
 /** Records a core/v1 Event on a CR. Failures are logged, never thrown. */
 export async function recordEvent(
   kc: KubeConfig,
@@ -55,28 +84,9 @@ export async function recordEvent(
   message: string,
   log?: Logger,
 ): Promise<void> {
-  const now = new Date().toISOString();
-  const body = {
-    apiVersion: 'v1',
-    kind: 'Event',
-    metadata: { generateName: `${target.name}.`, namespace: target.namespace },
-    involvedObject: {
-      apiVersion: `${GROUP}/${KINDS[target.kind].version}`,
-      kind: target.kind,
-      name: target.name,
-      namespace: target.namespace,
-      ...(target.uid ? { uid: target.uid } : {}),
-    },
-    type,
-    reason,
-    message: message.slice(0, 1024),
-    source: { component: EVENT_COMPONENT },
-    firstTimestamp: now,
-    lastTimestamp: now,
-    count: 1,
-  };
+  const involved = { apiVersion: `${GROUP}/${KINDS[target.kind].version}`, kind: target.kind, name: target.name, namespace: target.namespace, uid: target.uid };
   try {
-    await kubeRequest(kc, 'POST', `/api/v1/namespaces/${target.namespace}/events`, { body });
+    await recordObjectEvent(kc, involved, type, reason, message);
   } catch (err) {
     log?.warn({ err: String(err), reason }, 'could not record event');
   }

@@ -5,6 +5,7 @@
 //   connect-retry.ts    when to connect again after a failure (refused logins wait for a change)
 //   member-clusters.ts  member-cluster informers and the derivation of member records
 //   member-index.ts     objects -> members -> GslbService keys
+//   skipped-members.ts  selected objects that produce no member (+ member-events.ts: their Events)
 //   policy.ts           GDP + GSLBHostRule validation and the policy in force
 //   avi-state.ts        what this instance owns on the controller (cache, full-resync merge)
 //   apply-op.ts         one Avi write and its cache update
@@ -32,12 +33,14 @@ import { buildDesiredGs, type DesiredInputs } from './desired/gslbservice.js';
 import { describeOperation, diffKey, type Operation } from './diff.js';
 import { GC_STATE, MemberKubeconfigFile, activeConfigOf, aviConnectionOf, type ActiveConfig } from './gslb-config.js';
 import { MemberClusters } from './member-clusters.js';
+import { MemberEvents } from './member-events.js';
 import { MemberIndex } from './member-index.js';
 import { identityNaming, parseGsKey, type NamingStep } from './members/types.js';
 import { workerMetrics as M } from './metrics.js';
 import { PolicyState } from './policy.js';
 import { TokenBucket, WorkQueue, type RetrySpeed, type WorkQueueOptions } from './queue.js';
 import { crPath } from './status.js';
+import { SkippedMembers } from './skipped-members.js';
 import { SyncGate, type LeaderElectionOptions } from './sync-gate.js';
 import { Stopped, byAge, hash } from './util.js';
 import type { ValidationContext } from './validate.js';
@@ -158,6 +161,9 @@ export class ReconcileWorker implements LeaseSource {
 
   private readonly index: MemberIndex;
   private readonly members: MemberClusters;
+  private readonly skipped: SkippedMembers;
+  private readonly memberEvents: MemberEvents;
+  private writingSkipped = false;
 
   private readonly cache: AviStateCache;
   private resynced = false;
@@ -196,9 +202,12 @@ export class ReconcileWorker implements LeaseSource {
     this.status = new CrStatusWriter(opts.kubeConfig, this.ns, this.log);
     this.cache = new AviStateCache(() => this.config?.createdBy);
     this.index = new MemberIndex((key) => this.queue.add(key));
+    this.memberEvents = new MemberEvents((c) => this.members.kubeConfigOf(c), this.log);
+    this.skipped = new SkippedMembers((n) => this.memberEvents.post(n));
     this.members = new MemberClusters({
       log: this.log,
       index: this.index,
+      skipped: this.skipped,
       naming: opts.naming ?? this.hostRuleNaming?.naming ?? identityNaming,
       hostRuleNaming: this.hostRuleNaming,
       backoff: opts.memberBackoff,
@@ -347,6 +356,9 @@ export class ReconcileWorker implements LeaseSource {
   private resetState(): void {
     this.policy.reset();
     this.index.clear();
+    this.skipped.clear();
+    this.memberEvents.clear();
+    M.membersSkipped.reset();
     this.cache.clear();
     this.resynced = false;
     this.kubeconfigStamp = '';
@@ -739,6 +751,22 @@ export class ReconcileWorker implements LeaseSource {
     M.inFlight.set(this.queue.inFlight());
     M.managedGs.set(this.cache.gs.size);
     this.members.updateMetrics(Date.now());
+    M.membersSkipped.reset();
+    for (const [cluster, byReason] of this.skipped.countsByReason()) for (const [reason, n] of byReason) M.membersSkipped.set({ cluster, reason }, n);
+    void this.writeSkippedCount();
+  }
+
+  /** GDP `status.skippedMembers`, once the members of this term are known (after the first full sync). */
+  private async writeSkippedCount(): Promise<void> {
+    if (!this.active || !this.resynced || this.writingSkipped) return;
+    const gdp = ([...(this.gdpInf?.list() ?? [])].sort(byAge) as unknown as GlobalDeploymentPolicy[])[0];
+    if (!gdp) return;
+    this.writingSkipped = true;
+    try {
+      await this.status.gdpSkippedMembers(gdp, this.skipped.count());
+    } finally {
+      this.writingSkipped = false;
+    }
   }
 
   /** Introspection for tests and `amko plan`. */

@@ -1,0 +1,77 @@
+// Warning Events on member-cluster objects (Ingress, Service, Route) that the
+// GDP selects but that are skipped, written in the object's namespace with the
+// member cluster's kubeconfig user (it needs `create` on `events` there). Sent
+// one at a time from a bounded queue, so a cluster full of skipped objects
+// cannot flood its API server; a cluster that forbids Events is warned about
+// once per term (the metric and the GDP status still count its skipped objects).
+import type { KubeConfig } from '@kubernetes/client-node';
+import { isStatus } from '../kube/http.js';
+import { describeError } from '../kube/informer.js';
+import type { Logger } from '../log.js';
+import type { SkipNotice } from './skipped-members.js';
+import { recordObjectEvent } from './status.js';
+
+export const MEMBER_SKIPPED_REASON = 'GSLBMemberSkipped';
+/** Notices waiting to be sent at most; more are dropped (and logged). */
+const MAX_PENDING = 1000;
+
+export class MemberEvents {
+  private pending: SkipNotice[] = [];
+  private sending = false;
+  private readonly forbidden = new Set<string>();
+  private droppedWarned = false;
+
+  constructor(
+    private readonly kubeConfigOf: (cluster: string) => KubeConfig | undefined,
+    private readonly log: Logger,
+  ) {}
+
+  post(n: SkipNotice): void {
+    if (this.pending.length >= MAX_PENDING) {
+      if (!this.droppedWarned) this.log.warn({ max: MAX_PENDING }, 'too many skipped-member Events waiting; dropping some (the metric and the GDP status still count them)');
+      this.droppedWarned = true;
+      return;
+    }
+    this.pending.push(n);
+    void this.drain();
+  }
+
+  /** Drops what was not sent yet and forgets forbidden clusters (the term ended). */
+  clear(): void {
+    this.pending = [];
+    this.forbidden.clear();
+  }
+
+  /** Resolves when nothing is waiting or being sent (tests). */
+  async idle(): Promise<void> {
+    while (this.sending || this.pending.length > 0) await new Promise((r) => setTimeout(r, 20));
+  }
+
+  private async drain(): Promise<void> {
+    if (this.sending) return;
+    this.sending = true;
+    try {
+      for (let n = this.pending.shift(); n; n = this.pending.shift()) await this.send(n);
+    } finally {
+      this.sending = false;
+      this.droppedWarned = false;
+    }
+  }
+
+  private async send(n: SkipNotice): Promise<void> {
+    const kc = this.kubeConfigOf(n.ref.cluster);
+    if (!kc || this.forbidden.has(n.ref.cluster)) return;
+    const { cluster, ...involved } = n.ref;
+    const message = `${n.ref.kind} ${n.ref.namespace}/${n.ref.name} is selected by the GlobalDeploymentPolicy but not synced to GSLB (${n.code}): ${n.reason}`;
+    try {
+      await recordObjectEvent(kc, involved, 'Warning', MEMBER_SKIPPED_REASON, message);
+    } catch (err) {
+      if (isStatus(err, 403)) {
+        this.forbidden.add(cluster);
+        this.log.warn({ cluster, err: describeError(err) }, 'the member cluster user may not create Events; skipped members are reported by metric and GDP status only');
+      } else {
+        this.log.warn({ cluster, object: `${n.ref.namespace}/${n.ref.name}`, err: describeError(err) }, 'could not record a skipped-member Event');
+      }
+    }
+  }
+}

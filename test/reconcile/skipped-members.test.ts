@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import type { Rejection, SkipCode } from '../../src/reconcile/members/types.js';
+import { NOTIFY_INTERVAL_MS, SkippedMembers, type SkipNotice } from '../../src/reconcile/skipped-members.js';
+
+const ref = (name: string, cluster = 'c1') => ({ cluster, apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', namespace: 'ns', name, uid: `uid-${name}` });
+const rej = (name: string, code: SkipCode, cluster = 'c1'): Rejection => ({ cluster, kind: 'INGRESS', namespace: 'ns', name, code, reason: `because ${code}` });
+
+describe('reconcile/skipped-members: which selected objects are skipped, and when to say so', () => {
+  let now: number;
+  let notices: SkipNotice[];
+  let s: SkippedMembers;
+  beforeEach(() => {
+    now = 0;
+    notices = [];
+    s = new SkippedMembers((n) => notices.push(n), NOTIFY_INTERVAL_MS, () => now);
+  });
+
+  it('one notice per object and reason; re-deriving the same state (a resync) says nothing again', () => {
+    for (let i = 0; i < 5; i++) s.set('c1/ingresses/ns/a', ref('a'), [rej('a', 'missing-ako-uuids'), rej('a', 'missing-ako-uuids')]);
+    assert.deepEqual(notices.map((n) => `${n.ref.name}:${n.code}:${n.reason}`), ['a:missing-ako-uuids:because missing-ako-uuids']);
+    s.set('c1/ingresses/ns/a', ref('a'), [rej('a', 'missing-ako-uuids'), rej('a', 'no-ip')]);
+    assert.deepEqual(notices.map((n) => n.code), ['missing-ako-uuids', 'no-ip'], 'a new reason is told');
+    assert.equal(s.count(), 1);
+    assert.deepEqual([...s.countsByReason().get('c1')!].sort(), [['missing-ako-uuids', 1], ['no-ip', 1]]);
+  });
+
+  it('not-selected is never reported or counted', () => {
+    s.set('c1/ingresses/ns/b', ref('b'), [rej('b', 'not-selected')]);
+    assert.deepEqual(notices, []);
+    assert.equal(s.count(), 0);
+  });
+
+  it(`a reason that clears and comes back is told again only after ${NOTIFY_INTERVAL_MS / 60_000} min`, () => {
+    const id = 'c1/ingresses/ns/a';
+    s.set(id, ref('a'), [rej('a', 'no-ip')]);
+    s.set(id, ref('a'), []);
+    assert.equal(s.count(), 0);
+    now += NOTIFY_INTERVAL_MS - 1;
+    s.set(id, ref('a'), [rej('a', 'no-ip')]);
+    assert.equal(notices.length, 1);
+    s.remove(id);
+    now += 1;
+    s.countsByReason(); // prunes old notice times
+    s.set(id, ref('a'), [rej('a', 'no-ip')]);
+    assert.equal(notices.length, 2);
+  });
+
+  it('a new term (clear) re-derives without repeating notices within the interval; dropping a cluster forgets its objects', () => {
+    s.set('c1/ingresses/ns/a', ref('a'), [rej('a', 'no-ip')]);
+    s.set('c2/ingresses/ns/a', ref('a', 'c2'), [rej('a', 'no-ip', 'c2')]);
+    s.clear();
+    s.set('c1/ingresses/ns/a', ref('a'), [rej('a', 'no-ip')]);
+    assert.equal(notices.length, 2);
+    s.set('c2/ingresses/ns/a', ref('a', 'c2'), [rej('a', 'no-ip', 'c2')]);
+    s.dropCluster('c2');
+    assert.deepEqual(s.objectIds('c2'), []);
+    assert.deepEqual(s.objectIds('c1'), ['c1/ingresses/ns/a']);
+  });
+});
