@@ -221,13 +221,18 @@ describe('Helm chart charts/amko (real helm)', function () {
     }
     const cr = find(objs, 'ClusterRole');
     assert.equal(cr.rules.some((r: Obj) => r.resources.includes('secrets') || r.resources.includes('leases')), false);
-    // Everything in the own cluster's avi-system (CRs, status, events) is in the namespaced Role.
-    assert.equal(cr.rules.some((r: Obj) => r.apiGroups.includes('amko.vmware.com') || r.resources.includes('events')), false);
+    // Everything in the own cluster's avi-system (CRs, status, Events on them) is in the namespaced Role.
+    assert.equal(cr.rules.some((r: Obj) => r.apiGroups.includes('amko.vmware.com')), false);
+    // Cluster-wide only: create Events on skipped member objects, in their namespaces.
+    assert.deepEqual(
+      cr.rules.filter((r: Obj) => r.resources.includes('events')).map((r: Obj) => [r.apiGroups, r.resources, r.verbs]),
+      [[[''], ['events'], ['create']]],
+    );
     for (const r of cr.rules.filter((x: Obj) => x.apiGroups.includes('admissionregistration.k8s.io'))) {
       assert.deepEqual(r.verbs, ['get', 'update']);
       assert.equal(r.resourceNames.length, 1);
     }
-    for (const r of cr.rules.filter((x: Obj) => !x.apiGroups.includes('admissionregistration.k8s.io'))) {
+    for (const r of cr.rules.filter((x: Obj) => !x.apiGroups.includes('admissionregistration.k8s.io') && !x.resources.includes('events'))) {
       assert.deepEqual(r.verbs, ['get', 'list', 'watch'], `read-only cluster-wide: ${JSON.stringify(r)}`);
     }
     assert.ok(cr.rules.some((r: Obj) => r.apiGroups.includes('ako.vmware.com') && r.resources.includes('hostrules')));
