@@ -80,7 +80,7 @@ describe('CRDs generated from src/api', () => {
     );
     assert.deepEqual(cols, {
       GSLBConfig: ['Leader=.spec.gslbLeader.controllerIP', 'State=.status.state', 'Age=.metadata.creationTimestamp'],
-      GlobalDeploymentPolicy: ['Status=.status.errorStatus', 'Age=.metadata.creationTimestamp'],
+      GlobalDeploymentPolicy: ['Status=.status.errorStatus', 'Skipped=.status.skippedMembers', 'Age=.metadata.creationTimestamp'],
       GSLBHostRule: ['FQDN=.spec.fqdn', 'Status=.status.status', 'Error=.status.error', 'Age=.metadata.creationTimestamp'],
       AMKOCluster: [
         'Context=.spec.clusterContext',
