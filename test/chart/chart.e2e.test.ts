@@ -367,7 +367,7 @@ describe('Helm chart charts/amko (real helm)', function () {
       const gdp = JSON.parse((await k(['get', 'gdp', 'global-gdp', '-n', 'avi-system', '-o', 'json'])).stdout) as Obj;
       assert.deepEqual(gdp.spec.matchClusters, [{ cluster: 'cluster1-admin', syncVipOnly: false }, { cluster: 'cluster2-admin', syncVipOnly: false }]);
       const cols = await k(['get', 'gdp', '-n', 'avi-system']);
-      assert.match(cols.stdout.split('\n')[0]!, /^NAME\s+STATUS\s+AGE/);
+      assert.match(cols.stdout.split('\n')[0]!, /^NAME\s+STATUS\s+SKIPPED\s+AGE/);
 
       assert.equal((await k(['delete', 'gdp', 'global-gdp', '-n', 'avi-system'])).code, 0);
       const un = await helm(['uninstall', 'amko', '-n', 'avi-system', '--kubeconfig', c.kubeconfigPath]);
