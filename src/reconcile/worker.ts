@@ -340,6 +340,7 @@ export class ReconcileWorker implements LeaseSource {
     this.active = false;
     this.generation++;
     M.leader.set(0);
+    M.aviAuthBlocked.set(0); // a replica that does not sync makes no login
     this.queue.stop(true);
     clearTimeout(this.resyncTimer);
     clearTimeout(this.retryTimer);
@@ -469,6 +470,7 @@ export class ReconcileWorker implements LeaseSource {
       // After a failure, wait for the retry time unless the Secret or the GSLBConfig changed (our own status writes do not count).
       const waitMs = this.connectRetry.waitMs(inputs);
       if (waitMs > 0) {
+        M.aviAuthBlocked.set(this.connectRetry.blocked ? 1 : 0);
         this.retryConfigLater(waitMs);
         return;
       }
