@@ -42,11 +42,6 @@ export class MemberEvents {
     this.forbidden.clear();
   }
 
-  /** Resolves when nothing is waiting or being sent (tests). */
-  async idle(): Promise<void> {
-    while (this.sending || this.pending.length > 0) await new Promise((r) => setTimeout(r, 20));
-  }
-
   private async drain(): Promise<void> {
     if (this.sending) return;
     this.sending = true;
