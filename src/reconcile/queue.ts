@@ -5,6 +5,7 @@
 // `concurrency` bounds the number of keys in flight and an optional token
 // bucket limits the rate at which keys start. The worker leaves the key rate
 // unlimited and limits Avi calls instead (TokenBucket around its Avi client).
+import { withDefaults } from '../options.js';
 
 export type RetrySpeed = 'fast' | 'slow' | 'none';
 
@@ -48,16 +49,10 @@ export class WorkQueue {
   private idleWaiters: Array<() => void> = [];
 
   constructor(options: WorkQueueOptions) {
-    this.opts = {
-      concurrency: 8,
-      ratePerSecond: Infinity,
-      burst: 50,
-      fastBaseDelayMs: 200,
-      slowBaseDelayMs: 5_000,
-      maxDelayMs: 120_000,
-      now: Date.now,
-      ...options,
-    };
+    this.opts = withDefaults(
+      { concurrency: 8, ratePerSecond: Infinity, burst: 50, fastBaseDelayMs: 200, slowBaseDelayMs: 5_000, maxDelayMs: 120_000, now: Date.now },
+      options,
+    );
     this.tokens = this.opts.burst;
     this.lastRefill = this.opts.now();
   }

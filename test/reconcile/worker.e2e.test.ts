@@ -107,7 +107,7 @@ describe('reconcile worker end to end (real kube-apiservers + Avi simulator)', f
       kubeConfig: c1.kubeConfig,
       memberKubeconfigPath: cp.kubeconfigPath,
       log,
-      leaderElection: { identity, leaseName: 'rw-e2e-lease', leaseDurationMs: 3000, renewIntervalMs: 1000, retryIntervalMs: 300 },
+      leaderElection: { identity, leaseName: 'rw-e2e-lease', leaseDurationMs: 3000, renewDeadlineMs: 2000, retryPeriodMs: 300 },
       ...simWorkerOptions(sim, log),
       ...overrides,
     });

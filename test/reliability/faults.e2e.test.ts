@@ -104,7 +104,7 @@ describe('reliability: faults (real kube-apiservers + Avi simulator)', function 
       memberKubeconfigPath: cp.kubeconfigPath,
       log: log.child({ replica: identity }),
       aviFactory: (c) => countingAvi(identity, AviClient.create({ ...c, caPem: sim.caPem, log: log.child({ replica: identity }), timeoutMs: 1500 })),
-      leaderElection: { identity, leaseName: LEASE, leaseDurationMs: 3000, renewIntervalMs: 1000, retryIntervalMs: 300 },
+      leaderElection: { identity, leaseName: LEASE, leaseDurationMs: 3000, renewDeadlineMs: 2000, retryPeriodMs: 300 },
       queue: { fastBaseDelayMs: 50, slowBaseDelayMs: 200, maxDelayMs: 1000 },
       memberBackoff: { initialMs: 200, maxMs: 1000 },
       retryDelayMs: 300,
