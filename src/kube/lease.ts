@@ -7,9 +7,9 @@
 // The leader's right to act ends renewDeadline after the start of its last
 // successful renew, on its own monotonic clock, whatever its API server does: no
 // other replica can take the lease before leaseDuration has passed since that
-// renew was sent, and renewDeadline < leaseDuration. Every request of an attempt
-// is aborted at the end of the retry period (or at the renew deadline, if that
-// comes first), so a hung API server cannot hold a renew past the deadline.
+// renew was sent, and renewDeadline < leaseDuration. A renew attempt is aborted
+// at the renew deadline and an acquire attempt after one retry period, so a hung
+// API server cannot hold a renew past the deadline.
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -99,8 +99,8 @@ export class LeaderElector {
   private attempt?: AbortController;
   /** Another holder's record: its resourceVersion and when (monotonic) we first saw it. */
   private observed?: { rv?: string; at: number };
-  /** The Lease may name us (we wrote it last and have not seen another holder since): release it on stop. */
-  private mayHoldRecord = false;
+  /** The Lease as we last wrote it, while it may still name us: released on stop (no read first unless it changed). */
+  private written?: Lease;
 
   constructor(private readonly o: LeaderElectorOptions) {
     this.identity = o.identity ?? defaultIdentity();
@@ -130,7 +130,7 @@ export class LeaderElector {
     clearTimeout(this.timer);
     this.attempt?.abort(new Error('leader election stopped'));
     this.setLeading(false);
-    if (!this.mayHoldRecord) return;
+    if (!this.written) return;
     await beforeRelease?.();
     await this.release().catch((err: unknown) => this.o.log?.warn({ err: String(err) }, 'lease release failed; the other replicas take over after the lease duration'));
   }
@@ -184,7 +184,8 @@ export class LeaderElector {
     const started = this.clock();
     const abort = new AbortController();
     this.attempt = abort;
-    const limitMs = this.isLeader() ? Math.min(retryPeriodMs, this.deadline - started) : retryPeriodMs;
+    // A leader's renew may take until its deadline (as client-go's renew round); a candidate's attempt one retry period.
+    const limitMs = this.isLeader() ? this.deadline - started : retryPeriodMs;
     const timer = setTimeout(() => abort.abort(new Error(`lease request aborted after ${Math.round(limitMs)} ms`)), limitMs);
     let ok = false;
     try {
@@ -224,7 +225,7 @@ export class LeaderElector {
     };
     if (!lease) {
       try {
-        await kubeRequest(kc, 'POST', this.path(), {
+        this.written = await kubeRequest<Lease>(kc, 'POST', this.path(), {
           signal,
           body: {
             apiVersion: 'coordination.k8s.io/v1',
@@ -233,7 +234,6 @@ export class LeaderElector {
             spec: { ...spec, acquireTime: microTime(now), leaseTransitions: 0 },
           },
         });
-        this.mayHoldRecord = true;
         return true;
       } catch (err) {
         if (isStatus(err, 409)) return false;
@@ -243,7 +243,7 @@ export class LeaderElector {
     const cur = lease.spec ?? {};
     const mine = cur.holderIdentity === this.identity;
     if (cur.holderIdentity && !mine) {
-      this.mayHoldRecord = false;
+      this.written = undefined;
       const seenAt = this.clock();
       const rv = lease.metadata.resourceVersion;
       if (this.observed?.rv !== rv) this.observed = { rv, at: seenAt };
@@ -267,8 +267,7 @@ export class LeaderElector {
       },
     };
     try {
-      await kubeRequest(kc, 'PUT', this.path(this.o.name), { body, signal });
-      this.mayHoldRecord = true;
+      this.written = await kubeRequest<Lease>(kc, 'PUT', this.path(this.o.name), { body, signal });
       return true;
     } catch (err) {
       if (isStatus(err, 409)) return false;
@@ -276,25 +275,30 @@ export class LeaderElector {
     }
   }
 
-  /** Clears the holder (if the Lease still names us) within one renew deadline, re-reading after a 409. */
+  /**
+   * Clears the holder within one renew deadline: a replace of the Lease as we last wrote it (one round
+   * trip); after a 409 (it changed since) a fresh read, and a retry if it still names us.
+   */
   private async release(): Promise<void> {
     const { renewDeadlineMs, retryPeriodMs } = this.timing;
     const until = this.clock() + renewDeadlineMs;
     const kc = this.o.kubeConfig;
+    let lease = this.written;
+    this.written = undefined;
     for (;;) {
       const signal = AbortSignal.timeout(Math.max(1, Math.min(retryPeriodMs, until - this.clock())));
       try {
-        const lease = await kubeRequest<Lease>(kc, 'GET', this.path(this.o.name), { signal });
+        lease ??= await kubeRequest<Lease>(kc, 'GET', this.path(this.o.name), { signal });
         if (lease.spec?.holderIdentity !== this.identity) return;
         const now = microTime(Date.now());
         await kubeRequest(kc, 'PUT', this.path(this.o.name), {
           signal,
           body: { ...lease, spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, acquireTime: now, renewTime: now } },
         });
-        this.mayHoldRecord = false;
         this.o.log?.info({ identity: this.identity, lease: this.lease() }, 'released the lease');
         return;
       } catch (err) {
+        lease = undefined;
         if (isStatus(err, 404)) return;
         if (this.clock() >= until) throw err;
         if (!isStatus(err, 409)) await new Promise((r) => setTimeout(r, Math.min(100, retryPeriodMs)));
