@@ -304,8 +304,12 @@ describe('reliability: leader election of two `amko serve` replicas at the defau
     const b = servers.get(B)!;
     await b.stop();
     servers.delete(B);
-    const at = (msg: string) => Number(b.logs.find((l) => l.msg === msg)?.time);
-    figures.push(`c) in B's log: shutting down at ${at('shutting down: finishing in-flight requests') - tTerm} ms, stopped leading at ${at('stopped leading') - tTerm} ms, released at ${at('released the lease') - tTerm} ms`);
+    const at = (msg: string) => Date.parse(String(b.logs.findLast((l) => l.msg === msg)?.time));
+    const lastB = runs[0]!.last;
+    figures.push(
+      `c) in B's log: shutting down at ${at('shutting down: finishing in-flight requests') - tTerm} ms, stopped leading at ${at('stopped leading') - tTerm} ms, ` +
+        `released at ${at('released the lease') - tTerm} ms; B's last write arrived at ${lastB.at - tTerm} ms, answered at ${lastB.doneAt! - tTerm} ms`,
+    );
     assert.ok(at('released the lease') > 0, b.logTail());
     assert.ok(at('stopped') > 0, b.logTail());
   });
