@@ -12,11 +12,13 @@
 //   b) the leader's own API server frozen for longer than the lease, with writes driven all along:
 //      no Avi write from it after its renew deadline, never two writers interleaved, and none after
 //      its API server is back (the other replica holds the lease);
-//   c) SIGTERM: the Lease goes to the other replica within one retry period plus a second.
+//   c) SIGTERM, with a webhook request in flight: the Lease goes to the other replica within one retry
+//      period plus a second, without waiting for the webhook to drain.
 // A second part runs the worker in-process: the first "not the leader" answer stops every write.
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import tls from 'node:tls';
 import { Watch } from '@kubernetes/client-node';
 import { AviClient } from '../../src/avi/client.js';
 import { LEADER_ELECTION_DEFAULTS } from '../../src/kube/lease.js';
@@ -274,19 +276,27 @@ describe('reliability: leader election of two `amko serve` replicas at the defau
     await converge('after the freeze');
   });
 
-  it('c) SIGTERM: the leader stops writing and releases the Lease; the other replica leads within one retry period + 1 s (3 s)', async function () {
+  it('c) SIGTERM with a webhook request in flight: the leader stops writing and releases the Lease; the other replica leads within one retry period + 1 s (3 s)', async function () {
     this.timeout(60_000);
     assert.equal(holderNow(), B);
+    const b = servers.get(B)!;
+    // An admission request whose body has not arrived yet, as when a pod is terminated while it serves the
+    // webhook: the HTTPS server waits up to 10 s for it, and the hand-over must not wait for that.
+    const pending = tls.connect({ host: '127.0.0.1', port: b.port, ca: b.caPem });
+    await new Promise<void>((resolve, reject) => pending.once('secureConnect', resolve).once('error', reject));
+    pending.on('error', () => undefined);
+    pending.write('POST /validate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{');
     const driver = driveWrites();
     let tTerm = 0;
     try {
       const w0 = writes().length;
       await waitFor('B writes the driven changes', () => writes().slice(w0).some((e) => writerOf(e) === B), 15_000, 50);
       tTerm = Date.now();
-      process.kill(servers.get(B)!.pid, 'SIGTERM');
+      process.kill(b.pid, 'SIGTERM');
       await waitFor('A takes the Lease', () => events.some((e) => e.at >= tTerm && e.holder === A), 20_000, 20);
       await waitFor('A writes', () => writes(tTerm).some((e) => writerOf(e) === A), 20_000, 50);
     } finally {
+      pending.destroy();
       await driver.stop();
     }
     const after = events.filter((e) => e.at >= tTerm);
@@ -301,7 +311,6 @@ describe('reliability: leader election of two `amko serve` replicas at the defau
     assert.deepEqual(runs.map((r) => r.writer), [B, A], runs.map((r) => `${r.writer} x${r.n}`).join(', '));
     assert.ok(runs[0]!.last.doneAt! <= runs[1]!.first.at, 'B\'s last write was answered before A\'s first arrived');
     await converge('after the hand-over');
-    const b = servers.get(B)!;
     await b.stop();
     servers.delete(B);
     const at = (msg: string) => Date.parse(String(b.logs.findLast((l) => l.msg === msg)?.time));
