@@ -166,10 +166,15 @@ export class LeaderElector {
     this.deadlineTimer = setTimeout(() => {
       if (!this.leading) return;
       if (this.clock() < this.deadline) return this.armDeadline();
-      this.o.log?.warn({ identity: this.identity, lease: this.lease(), renewDeadlineMs: this.timing.renewDeadlineMs }, 'lease not renewed within the renew deadline: stopped leading');
-      this.setLeading(false);
+      this.expire();
     }, Math.max(0, Math.ceil(this.deadline - this.clock())));
     this.deadlineTimer.unref?.();
+  }
+
+  /** Ends a term whose renew deadline has passed. */
+  private expire(): void {
+    this.o.log?.warn({ identity: this.identity, lease: this.lease(), renewDeadlineMs: this.timing.renewDeadlineMs }, 'lease not renewed within the renew deadline: stopped leading');
+    this.setLeading(false);
   }
 
   private path(name?: string): string {
@@ -198,13 +203,11 @@ export class LeaderElector {
       this.attempt = undefined;
     }
     if (!this.running) return;
+    // A renew that lands after the deadline starts a new term: the old one has ended (writes were fenced).
+    if (this.leading && this.clock() >= this.deadline) this.expire();
     if (ok) {
-      // A renew that lands after the deadline starts a new term: the old one has ended (writes were fenced).
-      if (this.leading && this.clock() >= this.deadline) this.setLeading(false);
       this.deadline = started + renewDeadlineMs;
       this.setLeading(true);
-    } else if (this.leading && this.clock() >= this.deadline) {
-      this.setLeading(false);
     }
     this.schedule(Math.max(0, started + retryPeriodMs - this.clock()));
   }
