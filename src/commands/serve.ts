@@ -250,36 +250,13 @@ export function registerServe(program: Command): void {
         process.exit(2);
       }
       const log = createLogger({ level: o.logLevel as LevelWithSilent | undefined, asyncStdout: true });
-      let running: RunningServer;
-      try {
-        running = await startServe({
-          port,
-          host: String(o.host),
-          tlsCertFile: o.tlsCertFile as string | undefined,
-          tlsKeyFile: o.tlsKeyFile as string | undefined,
-          certDir: String(o.certDir),
-          kubeconfig: o.kubeconfig as string | undefined,
-          worker: o.worker !== false,
-          memberKubeconfig: o.memberKubeconfig as string | undefined,
-          federation: o.federation !== false,
-          aviCaFile: (o.aviCaFile as string | undefined) || undefined,
-          aviInsecureSkipTlsVerify: o.aviInsecureSkipTlsVerify === true || process.env.AVI_INSECURE_SKIP_TLS_VERIFY === 'true',
-          aviMaxCallsPerSecond,
-          leaderElection,
-          serviceName: o.serviceName as string | undefined,
-          certSecret: secretCertOptionsFrom(o),
-          log,
-        });
-      } catch (err) {
-        log.fatal({ err }, 'amko serve failed to start');
-        process.exit(1);
-      }
+      // Handlers first: a SIGTERM during start-up (the webhook may already listen) stops what has started.
       let stopping = false;
       const shutdown = (signal: string) => {
         if (stopping) return;
         stopping = true;
         log.info({ signal }, 'shutting down: finishing in-flight requests');
-        running.stop().then(
+        starting.then((running) => running.stop()).then(
           () => {
             log.info('stopped');
             process.exit(0);
@@ -292,6 +269,30 @@ export function registerServe(program: Command): void {
       };
       process.on('SIGTERM', () => shutdown('SIGTERM'));
       process.on('SIGINT', () => shutdown('SIGINT'));
+      const starting = startServe({
+        port,
+        host: String(o.host),
+        tlsCertFile: o.tlsCertFile as string | undefined,
+        tlsKeyFile: o.tlsKeyFile as string | undefined,
+        certDir: String(o.certDir),
+        kubeconfig: o.kubeconfig as string | undefined,
+        worker: o.worker !== false,
+        memberKubeconfig: o.memberKubeconfig as string | undefined,
+        federation: o.federation !== false,
+        aviCaFile: (o.aviCaFile as string | undefined) || undefined,
+        aviInsecureSkipTlsVerify: o.aviInsecureSkipTlsVerify === true || process.env.AVI_INSECURE_SKIP_TLS_VERIFY === 'true',
+        aviMaxCallsPerSecond,
+        leaderElection,
+        serviceName: o.serviceName as string | undefined,
+        certSecret: secretCertOptionsFrom(o),
+        log,
+      });
+      try {
+        await starting;
+      } catch (err) {
+        log.fatal({ err }, 'amko serve failed to start');
+        process.exit(1);
+      }
     });
 }
 
