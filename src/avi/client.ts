@@ -5,6 +5,7 @@
 // password/cookies/CSRF token only live in AviSession.
 import https from 'node:https';
 import type { Logger } from '../log.js';
+import { withDefaults } from '../options.js';
 import { counter, histogram } from '../metrics.js';
 import { AviError, httpError, transportError } from './errors.js';
 import { AviSession, type RawRequest, type RawResponse } from './session.js';
@@ -29,6 +30,13 @@ export interface AviClientOptions {
   maxSockets?: number;
   /** Page size asked for on list calls. Default 100. */
   pageSize?: number;
+  /** User-Agent header; the worker sends `amko (<lease identity>)`, so each request names the replica that sent it. Default `amko`. */
+  userAgent?: string;
+  /**
+   * Called synchronously right before each write (POST/PUT/PATCH/DELETE) is sent, the re-send after a
+   * re-login included; what it throws refuses the write and reaches the caller unchanged (the worker's write fence).
+   */
+  writeGuard?: () => void;
   log: Logger;
 }
 
@@ -62,6 +70,7 @@ const duration = histogram({
 });
 
 const MAX_PAGES = 100_000;
+const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 export class AviClient implements AviApi {
   readonly controller: string;
@@ -72,6 +81,8 @@ export class AviClient implements AviApi {
   private readonly log: Logger;
   private readonly timeoutMs: number;
   private readonly pageSize: number;
+  private readonly userAgent: string;
+  private readonly writeGuard?: () => void;
   private configuredVersion?: string;
   private versionInflight?: Promise<string>;
   private closed = false;
@@ -90,6 +101,8 @@ export class AviClient implements AviApi {
     this.log = opts.log.child({ component: 'avi-client', controller });
     this.timeoutMs = opts.timeoutMs ?? 30_000;
     this.pageSize = opts.pageSize ?? 100;
+    this.userAgent = opts.userAgent ?? 'amko';
+    this.writeGuard = opts.writeGuard;
     this.configuredVersion = opts.version || undefined;
     if (opts.insecureSkipTlsVerify) {
       this.log.warn('TLS verification of the Avi controller certificate is disabled (--avi-insecure-skip-tls-verify)');
@@ -153,15 +166,23 @@ export class AviClient implements AviApi {
     const pathOnly = fullPath.split('?', 1)[0] ?? fullPath;
     const resource = resourceOf(pathOnly);
     const end = duration.startTimer({ method, resource });
+    const guard = WRITE_METHODS.has(method) ? this.writeGuard : undefined;
+    let refused = false;
+    const sendChecked = (r: RawRequest) => {
+      refused = true;
+      guard?.();
+      refused = false;
+      return this.send(r);
+    };
     try {
       const version = withVersion ? await this.version() : undefined;
       const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
       let gen = await this.session.ensure();
-      let res = await this.send(this.build(method, fullPath, tenant, version, body, opts.timeoutMs));
+      let res = await sendChecked(this.build(method, fullPath, tenant, version, body, opts.timeoutMs));
       if (needsRelogin(res)) {
         this.log.info({ method, path: pathOnly, status: res.status, tenant }, 'avi session rejected, logging in again');
         gen = await this.session.relogin(gen);
-        res = await this.send(this.build(method, fullPath, tenant, version, body, opts.timeoutMs));
+        res = await sendChecked(this.build(method, fullPath, tenant, version, body, opts.timeoutMs));
       }
       if (res.status < 200 || res.status >= 300) {
         throw httpError(res.status, res.body, { method, path: pathOnly, tenant });
@@ -169,6 +190,7 @@ export class AviClient implements AviApi {
       requests.inc({ method, resource, result: 'ok' });
       return (res.body ? JSON.parse(res.body) : undefined) as T;
     } catch (err) {
+      if (refused) throw err;
       const e = err instanceof AviError ? err : transportError(err, { method, path: pathOnly, tenant });
       requests.inc({ method, resource, result: e.errorClass });
       this.log.debug({ method, path: pathOnly, tenant, status: e.status, errorClass: e.errorClass, controllerMessage: e.controllerMessage }, 'avi request failed');
@@ -185,6 +207,7 @@ export class AviClient implements AviApi {
       Referer: this.base.href,
       'X-Avi-Tenant': tenant,
       'X-Avi-UserAgent': 'amko',
+      'User-Agent': this.userAgent,
       ...this.session.authHeaders(),
     };
     if (version) headers['X-Avi-Version'] = version;
@@ -244,7 +267,7 @@ export class AviClient implements AviApi {
   /** Every object of a collection, following `next` through all pages. */
   async listAll<T>(resource: string, query: Record<string, QueryValue> = {}, tenant?: string): Promise<T[]> {
     const out: T[] = [];
-    let path: string | undefined = withQuery(`/api/${resource}`, { include_name: true, page_size: this.pageSize, ...query });
+    let path: string | undefined = withQuery(`/api/${resource}`, withDefaults({ include_name: true, page_size: this.pageSize }, query));
     const seen = new Set<string>();
     for (let i = 0; path && i < MAX_PAGES; i++) {
       if (seen.has(path)) throw new AviError(`pagination loop at ${path}`, { errorClass: 'server', method: 'GET', path: `/api/${resource}` });
@@ -258,7 +281,7 @@ export class AviClient implements AviApi {
 
   /** First object named `name` (undefined when none). */
   async getByName<T>(resource: string, name: string, tenant?: string, query: Record<string, QueryValue> = {}): Promise<T | undefined> {
-    const page = await this.request<AviPage<T>>('GET', `/api/${resource}`, { tenant, query: { include_name: true, name, ...query } });
+    const page = await this.request<AviPage<T>>('GET', `/api/${resource}`, { tenant, query: withDefaults({ include_name: true, name }, query) });
     return page?.results?.[0];
   }
 

@@ -11,11 +11,12 @@ import { startHttpsServer, type HttpsServerHandle } from '../admission/server.js
 import { fileCertificateSource } from '../certs/local-files.js';
 import { ensureLocalCertificates } from '../certs/local.js';
 import { addSecretCertOptions, createSecretCertificateManager, secretCertOptionsFrom, type SecretCertServeOptions } from '../certs/serve-options.js';
+import { parseDuration } from '../certs/secret-source.js';
 import type { CertificateSource } from '../certs/source.js';
 import { loadOwnKubeConfig } from '../kube/kubeconfig.js';
 import { createLogger, type Logger } from '../log.js';
 import { createFederationComponent } from '../federation/component.js';
-import type { LeaseSource } from '../kube/lease.js';
+import { LEADER_ELECTION_DEFAULTS, leaderElectionTiming, type LeaderElectionTiming, type LeaseSource } from '../kube/lease.js';
 import { createReconcileWorker } from '../reconcile/index.js';
 
 /** One long-running part of the process. */
@@ -25,6 +26,11 @@ export interface Component {
   stop(): Promise<void>;
   /** Contributes to GET /readyz; omit for parts that are ready once started. */
   ready?(): boolean;
+  /**
+   * First step of a shutdown, before any component stops (the HTTPS server may take 10 s to drain):
+   * the worker stops writing to Avi and releases its Lease, so another replica takes over at its next retry.
+   */
+  handOver?(): Promise<void>;
 }
 
 export interface ServeOptions {
@@ -45,6 +51,8 @@ export interface ServeOptions {
   aviInsecureSkipTlsVerify?: boolean;
   /** The worker's global Avi-call budget per second (--avi-max-calls-per-second, env AVI_MAX_CALLS_PER_SECOND; default 100). */
   aviMaxCallsPerSecond?: number;
+  /** The worker's leader election (--leader-elect-lease-duration, --leader-elect-renew-deadline, --leader-elect-retry-period). */
+  leaderElection?: Partial<LeaderElectionTiming>;
   logLevel?: LevelWithSilent;
   serviceName?: string;
   certPollMs?: number;
@@ -126,6 +134,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServer> {
       aviCaFile: opts.aviCaFile,
       aviInsecureSkipTlsVerify: opts.aviInsecureSkipTlsVerify,
       aviMaxCallsPerSecond: opts.aviMaxCallsPerSecond,
+      leaderElection: opts.leaderElection,
       log,
     });
     components.push(worker);
@@ -157,6 +166,9 @@ export async function startServe(opts: ServeOptions): Promise<RunningServer> {
   });
 
   const stop = async () => {
+    await Promise.all(
+      started.map((c) => c.handOver?.().catch((err: unknown) => log.error({ component: c.name, err }, 'hand-over failed'))),
+    );
     for (const c of started.splice(0).reverse()) {
       try {
         await c.stop();
@@ -196,6 +208,21 @@ export function registerServe(program: Command): void {
     .addOption(
       new Option('--avi-max-calls-per-second <n>', 'global budget of Avi calls per second for the reconcile worker (0: unlimited)').env('AVI_MAX_CALLS_PER_SECOND').default('100'),
     )
+    .addOption(
+      new Option('--leader-elect-lease-duration <duration>', 'how long the Lease stays valid without a renewal; a standby takes over after it')
+        .env('LEADER_ELECT_LEASE_DURATION')
+        .default(seconds(LEADER_ELECTION_DEFAULTS.leaseDurationMs)),
+    )
+    .addOption(
+      new Option('--leader-elect-renew-deadline <duration>', 'a leader that has not renewed the Lease for this long stops writing to Avi (must be < the lease duration)')
+        .env('LEADER_ELECT_RENEW_DEADLINE')
+        .default(seconds(LEADER_ELECTION_DEFAULTS.renewDeadlineMs)),
+    )
+    .addOption(
+      new Option('--leader-elect-retry-period <duration>', 'interval of Lease renewals and acquisition attempts (must be < the renew deadline)')
+        .env('LEADER_ELECT_RETRY_PERIOD')
+        .default(seconds(LEADER_ELECTION_DEFAULTS.retryPeriodMs)),
+    )
     .addOption(new Option('--service-name <name>', 'in-cluster Service name, for the generated certificate').env('SERVICE_NAME').default('amko-webhook'))
     .addOption(
       new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).env('LOG_LEVEL'),
@@ -211,36 +238,25 @@ export function registerServe(program: Command): void {
         console.error(`amko serve: invalid --avi-max-calls-per-second ${String(o.aviMaxCallsPerSecond)}`);
         process.exit(2);
       }
-      const log = createLogger({ level: o.logLevel as LevelWithSilent | undefined, asyncStdout: true });
-      let running: RunningServer;
+      let leaderElection: LeaderElectionTiming;
       try {
-        running = await startServe({
-          port,
-          host: String(o.host),
-          tlsCertFile: o.tlsCertFile as string | undefined,
-          tlsKeyFile: o.tlsKeyFile as string | undefined,
-          certDir: String(o.certDir),
-          kubeconfig: o.kubeconfig as string | undefined,
-          worker: o.worker !== false,
-          memberKubeconfig: o.memberKubeconfig as string | undefined,
-          federation: o.federation !== false,
-          aviCaFile: (o.aviCaFile as string | undefined) || undefined,
-          aviInsecureSkipTlsVerify: o.aviInsecureSkipTlsVerify === true || process.env.AVI_INSECURE_SKIP_TLS_VERIFY === 'true',
-          aviMaxCallsPerSecond,
-          serviceName: o.serviceName as string | undefined,
-          certSecret: secretCertOptionsFrom(o),
-          log,
+        leaderElection = leaderElectionTiming({
+          leaseDurationMs: parseDuration(String(o.leaderElectLeaseDuration)),
+          renewDeadlineMs: parseDuration(String(o.leaderElectRenewDeadline)),
+          retryPeriodMs: parseDuration(String(o.leaderElectRetryPeriod)),
         });
       } catch (err) {
-        log.fatal({ err }, 'amko serve failed to start');
-        process.exit(1);
+        console.error(`amko serve: invalid --leader-elect-* flags: ${(err as Error).message}`);
+        process.exit(2);
       }
+      const log = createLogger({ level: o.logLevel as LevelWithSilent | undefined, asyncStdout: true });
+      // Handlers first: a SIGTERM during start-up (the webhook may already listen) stops what has started.
       let stopping = false;
       const shutdown = (signal: string) => {
         if (stopping) return;
         stopping = true;
         log.info({ signal }, 'shutting down: finishing in-flight requests');
-        running.stop().then(
+        starting.then((running) => running.stop()).then(
           () => {
             log.info('stopped');
             process.exit(0);
@@ -253,5 +269,34 @@ export function registerServe(program: Command): void {
       };
       process.on('SIGTERM', () => shutdown('SIGTERM'));
       process.on('SIGINT', () => shutdown('SIGINT'));
+      const starting = startServe({
+        port,
+        host: String(o.host),
+        tlsCertFile: o.tlsCertFile as string | undefined,
+        tlsKeyFile: o.tlsKeyFile as string | undefined,
+        certDir: String(o.certDir),
+        kubeconfig: o.kubeconfig as string | undefined,
+        worker: o.worker !== false,
+        memberKubeconfig: o.memberKubeconfig as string | undefined,
+        federation: o.federation !== false,
+        aviCaFile: (o.aviCaFile as string | undefined) || undefined,
+        aviInsecureSkipTlsVerify: o.aviInsecureSkipTlsVerify === true || process.env.AVI_INSECURE_SKIP_TLS_VERIFY === 'true',
+        aviMaxCallsPerSecond,
+        leaderElection,
+        serviceName: o.serviceName as string | undefined,
+        certSecret: secretCertOptionsFrom(o),
+        log,
+      });
+      try {
+        await starting;
+      } catch (err) {
+        log.fatal({ err }, 'amko serve failed to start');
+        process.exit(1);
+      }
     });
+}
+
+/** A duration flag's default, in the form the flag takes (`15s`). */
+function seconds(ms: number): string {
+  return `${ms / 1000}s`;
 }

@@ -7,7 +7,7 @@ import type { LeaseSource } from '../kube/lease.js';
 import { Federator, type FederatorOptions } from './federator.js';
 
 export interface FederationComponentOptions extends FederatorOptions {
-  /** Who holds the Lease (the reconcile worker, or electorLeaseSource() without one). */
+  /** Who holds the Lease (the reconcile worker). */
   lease: LeaseSource;
 }
 

@@ -21,7 +21,10 @@ export interface KubeRequestOptions {
   body?: unknown;
   /** Default application/json; use application/merge-patch+json for merge patches. */
   contentType?: string;
+  /** Socket idle timeout (no data for this long). Default 15000. */
   timeoutMs?: number;
+  /** Aborts the request (a hard deadline: AbortSignal.timeout), whatever the server does. */
+  signal?: AbortSignal;
 }
 
 export async function kubeRequest<T = unknown>(
@@ -40,6 +43,7 @@ export async function kubeRequest<T = unknown>(
     path: url.pathname + url.search,
     headers: { Accept: 'application/json' },
     timeout: opts.timeoutMs ?? 15_000,
+    signal: opts.signal,
   };
   await kc.applyToHTTPSOptions(options);
   const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);

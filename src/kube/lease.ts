@@ -1,12 +1,21 @@
-// Leader election on a coordination.k8s.io/v1 Lease. Acquire and renew are
-// resourceVersion-guarded replaces (a concurrent writer gets 409 and loses);
-// a lease is free when it has no holder or its renewTime + duration is past.
-// The leader stops leading as soon as a renew fails to land before the lease
-// would expire for others (renewDeadline), or when another holder is seen.
+// Leader election on a coordination.k8s.io/v1 Lease, with client-go's semantics:
+// a candidate tries to acquire once per retry period; the leader renews once per
+// retry period; acquire and renew are resourceVersion-guarded replaces (a
+// concurrent writer gets 409 and loses). A lease held by another is free once its
+// holder is empty or it has not changed for leaseDuration (measured on our own
+// monotonic clock from when we saw it change, so clock skew cannot shorten it).
+// The leader's right to act ends renewDeadline after the start of its last
+// successful renew, on its own monotonic clock, whatever its API server does: no
+// other replica can take the lease before leaseDuration has passed since that
+// renew was sent, and renewDeadline < leaseDuration. A renew attempt is aborted
+// at the renew deadline and an acquire attempt after one retry period, so a hung
+// API server cannot hold a renew past the deadline.
 import os from 'node:os';
+import { performance } from 'node:perf_hooks';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from '../log.js';
-import { KubeHttpError, isStatus, kubeRequest } from './http.js';
+import { withDefaults } from '../options.js';
+import { isStatus, kubeRequest } from './http.js';
 
 export interface LeaseSpec {
   holderIdentity?: string | null;
@@ -23,18 +32,41 @@ interface Lease {
   spec?: LeaseSpec;
 }
 
-export interface LeaderElectorOptions {
+/** The three durations of client-go's leader election. */
+export interface LeaderElectionTiming {
+  /** How long a lease that is not renewed stays valid for the other replicas. */
+  leaseDurationMs: number;
+  /** A leader that has not renewed for this long stops acting (before the lease can expire). */
+  renewDeadlineMs: number;
+  /** Interval of renewals and of acquisition attempts; also the time limit of one attempt. */
+  retryPeriodMs: number;
+}
+
+/** client-go's defaults (the `--leader-elect-*` flags of Kubernetes components). */
+export const LEADER_ELECTION_DEFAULTS: Readonly<LeaderElectionTiming> = { leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 };
+
+/** The timing with defaults for unset (or undefined) fields; throws unless leaseDuration > renewDeadline > retryPeriod > 0. */
+export function leaderElectionTiming(given?: Partial<LeaderElectionTiming>): LeaderElectionTiming {
+  const t = withDefaults(LEADER_ELECTION_DEFAULTS, given);
+  for (const [k, v] of Object.entries(t)) {
+    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new Error(`leader election: ${k} must be a positive number of milliseconds, got ${String(v)}`);
+  }
+  if (!(t.leaseDurationMs > t.renewDeadlineMs)) throw new Error(`leader election: the lease duration (${t.leaseDurationMs} ms) must be greater than the renew deadline (${t.renewDeadlineMs} ms)`);
+  if (!(t.renewDeadlineMs > t.retryPeriodMs)) throw new Error(`leader election: the renew deadline (${t.renewDeadlineMs} ms) must be greater than the retry period (${t.retryPeriodMs} ms)`);
+  return t;
+}
+
+export interface LeaderElectorOptions extends Partial<LeaderElectionTiming> {
   kubeConfig: KubeConfig;
   name: string;
   namespace: string;
   identity?: string;
-  leaseDurationMs?: number;
-  renewIntervalMs?: number;
-  retryIntervalMs?: number;
   onStartedLeading: () => void;
+  /** Called synchronously when leadership ends (renew deadline passed, another holder seen, or stop()). */
   onStoppedLeading: () => void;
   log?: Logger;
-  now?: () => number;
+  /** Monotonic clock in ms (tests). Default performance.now. */
+  clock?: () => number;
 }
 
 /** Lease-holder observation, for parts that run only on the lease holder (the worker exposes it; the federator follows it). */
@@ -55,26 +87,30 @@ function microTime(ms: number): string {
 
 export class LeaderElector {
   readonly identity: string;
-  private readonly o: Required<Omit<LeaderElectorOptions, 'log' | 'identity'>> & { log?: Logger };
+  readonly timing: LeaderElectionTiming;
+  private readonly clock: () => number;
   private leading = false;
   private running = false;
   private timer?: NodeJS.Timeout;
-  private lastRenewOk = 0;
-  private observedRv?: string;
+  private deadlineTimer?: NodeJS.Timeout;
+  /** Monotonic time at which the right to act ends: start of the last successful renew + renewDeadline. */
+  private deadline = 0;
+  /** The attempt in flight (aborted by stop()). */
+  private attempt?: AbortController;
+  /** Another holder's record: its resourceVersion and when (monotonic) we first saw it. */
+  private observed?: { rv?: string; at: number };
+  /** The Lease as we last wrote it, while it may still name us: released on stop (no read first unless it changed). */
+  private written?: Lease;
 
-  constructor(opts: LeaderElectorOptions) {
-    this.identity = opts.identity ?? defaultIdentity();
-    this.o = {
-      leaseDurationMs: 15_000,
-      renewIntervalMs: 10_000,
-      retryIntervalMs: 2_000,
-      now: Date.now,
-      ...opts,
-    };
+  constructor(private readonly o: LeaderElectorOptions) {
+    this.identity = o.identity ?? defaultIdentity();
+    this.timing = leaderElectionTiming({ leaseDurationMs: o.leaseDurationMs, renewDeadlineMs: o.renewDeadlineMs, retryPeriodMs: o.retryPeriodMs });
+    this.clock = o.clock ?? (() => performance.now());
   }
 
+  /** Leading and within the renew deadline: the synchronous check every write is gated on. */
   isLeader(): boolean {
-    return this.leading;
+    return this.leading && this.clock() < this.deadline;
   }
 
   start(): void {
@@ -83,14 +119,20 @@ export class LeaderElector {
     this.schedule(0);
   }
 
-  /** Stops campaigning; if leading, steps down and releases the lease so another replica takes over at once. */
-  async stop(): Promise<void> {
+  /**
+   * Stops campaigning and steps down at once (onStoppedLeading runs synchronously); then awaits
+   * `beforeRelease` (e.g. in-flight writes settling) and, if the Lease still names us, releases it as
+   * client-go's ReleaseOnCancel does (no holder, leaseDurationSeconds 1), retrying a 409 with a fresh read,
+   * so another replica takes over at its next retry instead of after the lease duration.
+   */
+  async stop(beforeRelease?: () => Promise<void>): Promise<void> {
     this.running = false;
     clearTimeout(this.timer);
-    if (this.leading) {
-      this.setLeading(false);
-      await this.release().catch((err: unknown) => this.o.log?.warn({ err: String(err) }, 'lease release failed'));
-    }
+    this.attempt?.abort(new Error('leader election stopped'));
+    this.setLeading(false);
+    if (!this.written) return;
+    await beforeRelease?.();
+    await this.release().catch((err: unknown) => this.o.log?.warn({ err: String(err) }, 'lease release failed; the other replicas take over after the lease duration'));
   }
 
   private schedule(ms: number): void {
@@ -100,10 +142,16 @@ export class LeaderElector {
     this.timer.unref?.();
   }
 
+  private lease(): string {
+    return `${this.o.namespace}/${this.o.name}`;
+  }
+
   private setLeading(v: boolean): void {
+    clearTimeout(this.deadlineTimer);
+    if (v) this.armDeadline();
     if (v === this.leading) return;
     this.leading = v;
-    this.o.log?.info({ identity: this.identity, lease: `${this.o.namespace}/${this.o.name}` }, v ? 'became leader' : 'stopped leading');
+    this.o.log?.info({ identity: this.identity, lease: this.lease() }, v ? 'became leader' : 'stopped leading');
     try {
       if (v) this.o.onStartedLeading();
       else this.o.onStoppedLeading();
@@ -112,50 +160,76 @@ export class LeaderElector {
     }
   }
 
+  /** Steps down when the deadline passes without a renew (isLeader() is already false by then). */
+  private armDeadline(): void {
+    clearTimeout(this.deadlineTimer);
+    this.deadlineTimer = setTimeout(() => {
+      if (!this.leading) return;
+      if (this.clock() < this.deadline) return this.armDeadline();
+      this.expire();
+    }, Math.max(0, Math.ceil(this.deadline - this.clock())));
+    this.deadlineTimer.unref?.();
+  }
+
+  /** Ends a term whose renew deadline has passed. */
+  private expire(): void {
+    this.o.log?.warn({ identity: this.identity, lease: this.lease(), renewDeadlineMs: this.timing.renewDeadlineMs }, 'lease not renewed within the renew deadline: stopped leading');
+    this.setLeading(false);
+  }
+
   private path(name?: string): string {
     const base = `/apis/coordination.k8s.io/v1/namespaces/${this.o.namespace}/leases`;
     return name ? `${base}/${name}` : base;
   }
 
+  /** One acquire/renew attempt; the next starts one retry period after this one started. */
   private async tick(): Promise<void> {
     if (!this.running) return;
+    const { retryPeriodMs, renewDeadlineMs } = this.timing;
+    const started = this.clock();
+    const abort = new AbortController();
+    this.attempt = abort;
+    // A leader's renew may take until its deadline (as client-go's renew round); a candidate's attempt one retry period.
+    const limitMs = this.isLeader() ? this.deadline - started : retryPeriodMs;
+    const timer = setTimeout(() => abort.abort(new Error(`lease request aborted after ${Math.round(limitMs)} ms`)), limitMs);
     let ok = false;
     try {
-      ok = await this.tryAcquireOrRenew();
+      ok = await this.tryAcquireOrRenew(abort.signal);
     } catch (err) {
-      this.o.log?.debug({ err: String(err) }, 'lease acquire/renew failed');
-      ok = false;
+      if (this.leading) this.o.log?.warn({ err: String(err), lease: this.lease() }, 'lease renew failed');
+      else this.o.log?.debug({ err: String(err), lease: this.lease() }, 'lease acquire failed');
+    } finally {
+      clearTimeout(timer);
+      this.attempt = undefined;
     }
     if (!this.running) return;
-    const now = this.o.now();
+    // A renew that lands after the deadline starts a new term: the old one has ended (writes were fenced).
+    if (this.leading && this.clock() >= this.deadline) this.expire();
     if (ok) {
-      this.lastRenewOk = now;
+      this.deadline = started + renewDeadlineMs;
       this.setLeading(true);
-      this.schedule(this.o.renewIntervalMs);
-      return;
     }
-    // Lost or failed: a leader that can't renew within the lease duration (minus a margin) steps down.
-    if (this.leading && now - this.lastRenewOk >= this.o.leaseDurationMs - this.o.retryIntervalMs) this.setLeading(false);
-    this.schedule(this.o.retryIntervalMs);
+    this.schedule(Math.max(0, started + retryPeriodMs - this.clock()));
   }
 
-  private async tryAcquireOrRenew(): Promise<boolean> {
+  private async tryAcquireOrRenew(signal: AbortSignal): Promise<boolean> {
     const kc = this.o.kubeConfig;
-    const now = this.o.now();
+    const now = Date.now();
     let lease: Lease | undefined;
     try {
-      lease = await kubeRequest<Lease>(kc, 'GET', this.path(this.o.name));
+      lease = await kubeRequest<Lease>(kc, 'GET', this.path(this.o.name), { signal });
     } catch (err) {
       if (!isStatus(err, 404)) throw err;
     }
     const spec: LeaseSpec = {
       holderIdentity: this.identity,
-      leaseDurationSeconds: Math.ceil(this.o.leaseDurationMs / 1000),
+      leaseDurationSeconds: Math.ceil(this.timing.leaseDurationMs / 1000),
       renewTime: microTime(now),
     };
     if (!lease) {
       try {
-        await kubeRequest(kc, 'POST', this.path(), {
+        this.written = await kubeRequest<Lease>(kc, 'POST', this.path(), {
+          signal,
           body: {
             apiVersion: 'coordination.k8s.io/v1',
             kind: 'Lease',
@@ -170,47 +244,68 @@ export class LeaderElector {
       }
     }
     const cur = lease.spec ?? {};
-    const held = !!cur.holderIdentity && cur.holderIdentity !== this.identity;
-    if (held) {
-      const renew = cur.renewTime ? Date.parse(cur.renewTime) : 0;
-      const durMs = (cur.leaseDurationSeconds ?? 15) * 1000;
-      // Use our own observation time too, so clock skew can't make a live lease look expired.
-      if (lease.metadata.resourceVersion !== this.observedRv) {
-        this.observedRv = lease.metadata.resourceVersion;
-        this.observedAt = now;
-      }
-      const expired = renew + durMs < now && this.observedAt + durMs < now;
+    const mine = cur.holderIdentity === this.identity;
+    if (cur.holderIdentity && !mine) {
+      this.written = undefined;
+      const seenAt = this.clock();
+      const rv = lease.metadata.resourceVersion;
+      if (this.observed?.rv !== rv) this.observed = { rv, at: seenAt };
+      const observedAt = this.observed?.at ?? seenAt;
+      const durMs = (cur.leaseDurationSeconds ?? Math.ceil(this.timing.leaseDurationMs / 1000)) * 1000;
+      const renewedAt = cur.renewTime ? Date.parse(cur.renewTime) : 0;
+      // Expired only when both its renewTime and our own observation of its last change are older than its duration.
+      const expired = renewedAt + durMs < now && observedAt + durMs < seenAt;
       if (!expired) {
-        if (this.leading) this.setLeading(false);
+        this.setLeading(false);
         return false;
       }
     }
-    const mine = cur.holderIdentity === this.identity;
     const body: Lease = {
       ...lease,
       spec: {
         ...cur,
         ...spec,
-        acquireTime: mine ? cur.acquireTime ?? microTime(now) : microTime(now),
-        leaseTransitions: mine ? cur.leaseTransitions ?? 0 : (cur.leaseTransitions ?? 0) + 1,
+        acquireTime: mine ? (cur.acquireTime ?? microTime(now)) : microTime(now),
+        leaseTransitions: mine ? (cur.leaseTransitions ?? 0) : (cur.leaseTransitions ?? 0) + 1,
       },
     };
     try {
-      await kubeRequest(kc, 'PUT', this.path(this.o.name), { body });
+      this.written = await kubeRequest<Lease>(kc, 'PUT', this.path(this.o.name), { body, signal });
       return true;
     } catch (err) {
-      if (err instanceof KubeHttpError && err.statusCode === 409) return false;
+      if (isStatus(err, 409)) return false;
       throw err;
     }
   }
 
-  private observedAt = 0;
-
+  /**
+   * Clears the holder within one renew deadline: a replace of the Lease as we last wrote it (one round
+   * trip); after a 409 (it changed since) a fresh read, and a retry if it still names us.
+   */
   private async release(): Promise<void> {
-    const lease = await kubeRequest<Lease>(this.o.kubeConfig, 'GET', this.path(this.o.name));
-    if (lease.spec?.holderIdentity !== this.identity) return;
-    await kubeRequest(this.o.kubeConfig, 'PUT', this.path(this.o.name), {
-      body: { ...lease, spec: { ...lease.spec, holderIdentity: null, renewTime: null, acquireTime: null } },
-    });
+    const { renewDeadlineMs, retryPeriodMs } = this.timing;
+    const until = this.clock() + renewDeadlineMs;
+    const kc = this.o.kubeConfig;
+    let lease = this.written;
+    this.written = undefined;
+    for (;;) {
+      const signal = AbortSignal.timeout(Math.max(1, Math.min(retryPeriodMs, until - this.clock())));
+      try {
+        lease ??= await kubeRequest<Lease>(kc, 'GET', this.path(this.o.name), { signal });
+        if (lease.spec?.holderIdentity !== this.identity) return;
+        const now = microTime(Date.now());
+        await kubeRequest(kc, 'PUT', this.path(this.o.name), {
+          signal,
+          body: { ...lease, spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, acquireTime: now, renewTime: now } },
+        });
+        this.o.log?.info({ identity: this.identity, lease: this.lease() }, 'released the lease');
+        return;
+      } catch (err) {
+        lease = undefined;
+        if (isStatus(err, 404)) return;
+        if (this.clock() >= until) throw err;
+        if (!isStatus(err, 409)) await new Promise((r) => setTimeout(r, Math.min(100, retryPeriodMs)));
+      }
+    }
   }
 }

@@ -1,11 +1,13 @@
 // The Avi client lifecycle of the worker: the connection settings taken from
 // the GSLBConfig, the default client factory (TLS options from serve flags or
-// env), call metrics, and the GSLB leadership check done before any write.
+// env), call metrics, the write fence (write-fence.ts) and the GSLB leadership
+// check done before any write.
 import { readFileSync } from 'node:fs';
 import type { AviApi } from '../avi/types.js';
 import type { Logger } from '../log.js';
 import { workerMetrics as M } from './metrics.js';
 import type { TokenBucket } from './queue.js';
+import type { WriteFence } from './write-fence.js';
 
 export interface AviConnection {
   controller: string;
@@ -13,6 +15,8 @@ export interface AviConnection {
   password: string;
   version?: string;
   tenant: string;
+  /** The write fence's check, for the client to run right before each write leaves (set by AviSession). */
+  writeGuard?: () => void;
 }
 
 export interface AviTlsOptions {
@@ -20,6 +24,11 @@ export interface AviTlsOptions {
   aviCaFile?: string;
   /** Default env AVI_INSECURE_SKIP_TLS_VERIFY=true. */
   aviInsecureSkipTlsVerify?: boolean;
+}
+
+/** Default client factory settings: TLS, and the User-Agent naming this replica. */
+export interface AviClientDefaults extends AviTlsOptions {
+  userAgent?: string;
 }
 
 export type AviFactory = (c: AviConnection) => AviApi | Promise<AviApi>;
@@ -59,7 +68,7 @@ export function limitAvi(api: AviApi, bucket: TokenBucket): AviApi {
 }
 
 /** The real Avi client (src/avi), loaded lazily. */
-export function defaultAviFactory(log: Logger, o: AviTlsOptions): (c: AviConnection) => Promise<AviApi> {
+export function defaultAviFactory(log: Logger, o: AviClientDefaults): (c: AviConnection) => Promise<AviApi> {
   return async (c) => {
     const { AviClient } = await import('../avi/client.js');
     const caFile = o.aviCaFile ?? process.env.AVI_CA_FILE;
@@ -71,6 +80,8 @@ export function defaultAviFactory(log: Logger, o: AviTlsOptions): (c: AviConnect
       tenant: c.tenant,
       caPem: caFile ? readFileSync(caFile) : undefined,
       insecureSkipTlsVerify: o.aviInsecureSkipTlsVerify ?? process.env.AVI_INSECURE_SKIP_TLS_VERIFY === 'true',
+      userAgent: o.userAgent,
+      writeGuard: c.writeGuard,
       log,
     });
   };
@@ -88,10 +99,14 @@ export class AviSession {
   /** Connected and the GSLB leader at the last check. */
   ok = false;
 
-  /** @param bucket the Avi-call budget every call of the client takes a token from (none: unlimited). */
+  /**
+   * @param bucket the Avi-call budget every call of the client takes a token from (none: unlimited).
+   * @param fence checks every write after its token wait (and inside the client, right before it leaves).
+   */
   constructor(
     private readonly factory: AviFactory,
     private readonly bucket?: TokenBucket,
+    private readonly fence?: WriteFence,
   ) {}
 
   get client(): AviApi | undefined {
@@ -100,7 +115,9 @@ export class AviSession {
 
   async rebuild(conn: AviConnection): Promise<AviApi> {
     await this.close();
-    const api = await this.factory(conn);
+    const fence = this.fence;
+    const built = await this.factory(fence ? { ...conn, writeGuard: () => fence.check() } : conn);
+    const api = fence ? fence.wrap(built) : built;
     this.api = instrumentAvi(this.bucket ? limitAvi(api, this.bucket) : api);
     return this.api;
   }

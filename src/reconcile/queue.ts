@@ -6,6 +6,7 @@
 // bucket limits the rate at which keys start. The worker leaves the key rate
 // unlimited and limits Avi calls instead (TokenBucket around its Avi client).
 import { backoffDelay, jittered } from '../backoff.js';
+import { withDefaults } from '../options.js';
 
 export type RetrySpeed = 'fast' | 'slow' | 'none';
 
@@ -49,16 +50,10 @@ export class WorkQueue {
   private idleWaiters: Array<() => void> = [];
 
   constructor(options: WorkQueueOptions) {
-    this.opts = {
-      concurrency: 8,
-      ratePerSecond: Infinity,
-      burst: 50,
-      fastBaseDelayMs: 200,
-      slowBaseDelayMs: 5_000,
-      maxDelayMs: 120_000,
-      now: Date.now,
-      ...options,
-    };
+    this.opts = withDefaults(
+      { concurrency: 8, ratePerSecond: Infinity, burst: 50, fastBaseDelayMs: 200, slowBaseDelayMs: 5_000, maxDelayMs: 120_000, now: Date.now },
+      options,
+    );
     this.tokens = this.opts.burst;
     this.lastRefill = this.opts.now();
   }

@@ -1,21 +1,20 @@
 // Whether the worker syncs: this replica holds the Lease AND the AMKOCluster
 // role says syncToAvi. Both are followed live; a stop takes effect at once, a
-// start waits for a stop in progress and re-checks.
+// start waits for a stop in progress and re-checks. mayWrite() is the lease side
+// of the write fence: it is false as soon as the renew deadline has passed, even
+// before the elector's step-down has run.
 import type { KubeConfig } from '@kubernetes/client-node';
 import { watchRole, type RoleState, type RoleWatcher } from '../federation/role.js';
 import { describeError } from '../kube/informer.js';
-import { LeaderElector, type LeaseSource } from '../kube/lease.js';
+import { LeaderElector, type LeaderElectionTiming, type LeaseSource } from '../kube/lease.js';
 import type { Logger } from '../log.js';
 import { workerMetrics } from './metrics.js';
 
 export const ALWAYS_SYNC: RoleState = { role: 'none', syncToAvi: true, federate: false, reason: 'role gating disabled' };
 
-export interface LeaderElectionOptions {
+export interface LeaderElectionOptions extends Partial<LeaderElectionTiming> {
   leaseName?: string;
   identity?: string;
-  leaseDurationMs?: number;
-  renewIntervalMs?: number;
-  retryIntervalMs?: number;
 }
 
 export interface SyncGateOptions {
@@ -31,6 +30,8 @@ export interface SyncGateOptions {
   onStart(): void;
   /** Stops the sync; its synchronous prefix must fence further writes. */
   onStop(): Promise<void>;
+  /** Resolves when the writes in flight have settled (bounded); awaited before the Lease is released. */
+  settleWrites(): Promise<void>;
   /** Whether the sync currently runs. */
   isActive(): boolean;
 }
@@ -45,6 +46,7 @@ export class SyncGate implements LeaseSource {
   private elector?: LeaderElector;
   /** The last stop of the sync; a start waits for it. */
   private transition: Promise<void> = Promise.resolve();
+  private stopping?: Promise<void>;
 
   constructor(private readonly o: SyncGateOptions) {
     this.ownsRole = o.role === undefined;
@@ -54,6 +56,7 @@ export class SyncGate implements LeaseSource {
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.stopping = undefined;
     const log = this.o.log;
     if (this.role) {
       this.roleOff = this.role.onChange((next, prev) => {
@@ -78,8 +81,8 @@ export class SyncGate implements LeaseSource {
       namespace: this.o.namespace,
       identity: this.o.identity,
       leaseDurationMs: le.leaseDurationMs,
-      renewIntervalMs: le.renewIntervalMs,
-      retryIntervalMs: le.retryIntervalMs,
+      renewDeadlineMs: le.renewDeadlineMs,
+      retryPeriodMs: le.retryPeriodMs,
       log,
       onStartedLeading: () => this.setLease(true),
       onStoppedLeading: () => this.setLease(false),
@@ -87,15 +90,21 @@ export class SyncGate implements LeaseSource {
     this.elector.start();
   }
 
-  /** Stops watching and campaigning (releasing a held lease); resolves once the sync is stopped. */
-  async stop(): Promise<void> {
-    this.running = false;
-    this.roleOff?.();
-    this.roleOff = undefined;
-    if (this.elector) await this.elector.stop();
-    this.setLease(false);
-    if (this.ownsRole) await this.role?.stop().catch(() => undefined);
-    await this.transition;
+  /**
+   * Stops watching and campaigning: writes are fenced at once, the writes in flight settle, a held Lease
+   * is released (another replica takes over at its next retry); resolves once the sync is stopped.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.running = false;
+      this.roleOff?.();
+      this.roleOff = undefined;
+      if (this.elector) await this.elector.stop(() => this.o.settleWrites());
+      this.setLease(false);
+      if (this.ownsRole) await this.role?.stop().catch(() => undefined);
+      await this.transition;
+    })();
+    return this.stopping;
   }
 
   holdsLease(): boolean {
@@ -113,6 +122,11 @@ export class SyncGate implements LeaseSource {
 
   shouldSync(): boolean {
     return this.running && this.leaseHeld && this.roleState().syncToAvi;
+  }
+
+  /** The lease side of the write fence: syncing, and (with leader election) within the renew deadline. */
+  mayWrite(): boolean {
+    return this.shouldSync() && (this.elector?.isLeader() ?? true);
   }
 
   private setLease(held: boolean): void {

@@ -23,8 +23,8 @@ export function byAge(a: KubernetesObject, b: KubernetesObject): number {
 
 /** Thrown into a sync that lost its right to write (not leading, config gone); never retried. */
 export class Stopped extends Error {
-  constructor() {
-    super('worker is not active');
+  constructor(message = 'worker is not active') {
+    super(message);
   }
 }
 

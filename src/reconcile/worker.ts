@@ -3,6 +3,7 @@
 //   gslb-config.ts      the GSLBConfig in force, its states, the member kubeconfig file
 //   avi-session.ts      the Avi client lifecycle (factory, TLS options, metrics, leadership check)
 //   connect-retry.ts    when to connect again after a failure (refused logins wait for a change)
+//   write-fence.ts      every Avi write checked against the lease deadline and the controller's leadership
 //   member-clusters.ts  member-cluster informers and the derivation of member records
 //   member-index.ts     objects -> members -> GslbService keys
 //   skipped-members.ts  selected objects that produce no member (+ member-events.ts: their Events)
@@ -23,6 +24,7 @@ import { kubeRequest } from '../kube/http.js';
 import { kubeConfigForContext } from '../kube/kubeconfig.js';
 import { defaultIdentity, type LeaseSource } from '../kube/lease.js';
 import type { Logger } from '../log.js';
+import { withDefaults } from '../options.js';
 import { applyOperation } from './apply-op.js';
 import { AviSession, defaultAviFactory, isGslbLeader, type AviConnection } from './avi-session.js';
 import { AviStateCache } from './avi-state.js';
@@ -44,6 +46,7 @@ import { SkippedMembers } from './skipped-members.js';
 import { SyncGate, type LeaderElectionOptions } from './sync-gate.js';
 import { Stopped, byAge, hash } from './util.js';
 import type { ValidationContext } from './validate.js';
+import { WriteFence } from './write-fence.js';
 
 export { GC_STATE } from './gslb-config.js';
 export { instrumentAvi, type AviConnection } from './avi-session.js';
@@ -104,6 +107,8 @@ export interface ReconcileWorkerOptions {
 export const DEFAULT_AVI_CALLS_PER_SECOND = 100;
 /** Default `retryDelayMs`. */
 export const DEFAULT_RETRY_DELAY_MS = 5000;
+/** How long a hand-over (stop) waits for the Avi writes in flight to settle before it releases the Lease. */
+const HANDOVER_SETTLE_MS = 500;
 
 type Kinded = KubernetesObject & { spec?: unknown; status?: Record<string, unknown> };
 
@@ -147,6 +152,7 @@ export class ReconcileWorker implements LeaseSource {
   private readonly connectRetry: ConnectRetry;
   /** Fingerprint of the GSLBConfig spec and the credentials Secret in force (a change lifts a login block). */
   private connInputs = '';
+  private readonly fence: WriteFence;
   private readonly memberKubeconfig: MemberKubeconfigFile;
   private kubeconfigStamp = '';
   private readonly status: CrStatusWriter;
@@ -195,7 +201,16 @@ export class ReconcileWorker implements LeaseSource {
         });
     this.identity = (opts.leaderElection && opts.leaderElection.identity) || defaultIdentity();
     const callRate = opts.aviMaxCallsPerSecond ?? DEFAULT_AVI_CALLS_PER_SECOND;
-    this.session = new AviSession(opts.aviFactory ?? defaultAviFactory(this.log, opts), callRate > 0 && callRate !== Infinity ? new TokenBucket(callRate) : undefined);
+    this.fence = new WriteFence({
+      leaseValid: () => this.active && this.gate.mayWrite(),
+      controllerLeads: () => this.session.ok,
+      onNotLeader: () => this.controllerNotLeader(),
+    });
+    this.session = new AviSession(
+      opts.aviFactory ?? defaultAviFactory(this.log, { aviCaFile: opts.aviCaFile, aviInsecureSkipTlsVerify: opts.aviInsecureSkipTlsVerify, userAgent: `amko (${this.identity})` }),
+      callRate > 0 && callRate !== Infinity ? new TokenBucket(callRate) : undefined,
+      this.fence,
+    );
     this.retryDelayMs = opts.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS;
     this.connectRetry = new ConnectRetry(this.retryDelayMs);
     this.memberKubeconfig = new MemberKubeconfigFile(opts.memberKubeconfigPath);
@@ -224,11 +239,11 @@ export class ReconcileWorker implements LeaseSource {
       role: opts.role,
       onStart: () => this.startLeading(),
       onStop: () => this.stopLeading(),
+      settleWrites: () => this.fence.settled(HANDOVER_SETTLE_MS),
       isActive: () => this.active,
     });
     this.queue = new WorkQueue({
-      concurrency: 8,
-      ...opts.queue,
+      ...withDefaults({ concurrency: 8 }, opts.queue),
       handler: (key) => this.syncKey(key),
       classify,
       onResult: (key, r) => {
@@ -259,6 +274,11 @@ export class ReconcileWorker implements LeaseSource {
     this.metricsTimer = undefined;
     await this.gate.stop();
     await this.stopLeading();
+  }
+
+  /** First step of a shutdown: no further Avi write, the writes in flight settle, the Lease is released. */
+  handOver(): Promise<void> {
+    return this.gate.stop();
   }
 
   /** Whether this replica holds the Lease (always true with `leaderElection: false` while started). */
@@ -387,6 +407,20 @@ export class ReconcileWorker implements LeaseSource {
         this.retryConfigLater();
       }
     });
+  }
+
+  /**
+   * The first "not the leader" answer to a write: no further write (the fence checks session.ok) until the
+   * config step has verified leadership again; that is followed by a full resync, which queues the refused keys.
+   */
+  private controllerNotLeader(): void {
+    this.session.ok = false;
+    this.resynced = false;
+    this.queue.stop();
+    this.log.warn({ gslbConfig: this.config?.name }, 'the controller answered "not the leader": no further writes until it is verified as the GSLB leader again');
+    const gc = this.currentGc();
+    if (gc) void this.status.gslbConfigState(gc, GC_STATE.notLeader).catch(() => undefined);
+    this.retryConfigLater();
   }
 
   private retryConfigLater(delayMs = this.retryDelayMs): void {

@@ -68,6 +68,12 @@ export interface RequestLogEntry {
   version?: string;
   /** Parsed JSON body of POST/PUT (never recorded for /login). */
   body?: unknown;
+  /** User-Agent as sent ('' when absent): the worker names its replica in it. */
+  userAgent: string;
+  /** When the request arrived (Date.now()). */
+  at: number;
+  /** When the response was sent (Date.now()); undefined while in flight or for a dropped connection. */
+  doneAt?: number;
 }
 
 export class RequestLog {
@@ -200,10 +206,13 @@ export class AviSimulator {
       tenant: tenantHeader ?? '',
       status: 0,
       version: header(req, 'x-avi-version'),
+      userAgent: header(req, 'user-agent') ?? '',
+      at: Date.now(),
     };
     this.requestLog.push(entry);
     const reply = (status: number, body?: unknown) => {
       entry.status = status;
+      entry.doneAt = Date.now();
       send(res, status, body);
     };
     const raw = await readBody(req);

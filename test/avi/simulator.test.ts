@@ -399,19 +399,25 @@ describe('avi simulator', () => {
       assert.equal((await get('/api/gslb', 'team-a')).status, 200);
     });
 
-    it('records method, path, query, tenant, status and write bodies (never the login body)', async () => {
+    it('records method, path, query, tenant, status, user agent, arrival and answer times and write bodies (never the login body)', async () => {
       sim.requestLog.clear();
+      const t0 = Date.now();
       await post('/api/healthmonitor?include_name', hmBody('amko--log'), 'team-a');
       await get('/api/healthmonitor?name=amko--log&is_federated=true', 'team-a');
       await raw(sim, 'POST', '/login', { body: SIM_USER });
       assert.deepEqual(
-        sim.requestLog.entries.map(({ body: _b, ...e }) => e),
+        sim.requestLog.entries.map(({ body: _b, at: _a, doneAt: _d, ...e }) => e),
         [
-          { method: 'POST', path: '/api/healthmonitor', query: { include_name: '' }, tenant: 'team-a', status: 201, version: '22.1.3' },
-          { method: 'GET', path: '/api/healthmonitor', query: { name: 'amko--log', is_federated: 'true' }, tenant: 'team-a', status: 200, version: '22.1.3' },
-          { method: 'POST', path: '/login', query: {}, tenant: '', status: 200, version: undefined },
+          { method: 'POST', path: '/api/healthmonitor', query: { include_name: '' }, tenant: 'team-a', status: 201, version: '22.1.3', userAgent: '' },
+          { method: 'GET', path: '/api/healthmonitor', query: { name: 'amko--log', is_federated: 'true' }, tenant: 'team-a', status: 200, version: '22.1.3', userAgent: '' },
+          { method: 'POST', path: '/login', query: {}, tenant: '', status: 200, version: undefined, userAgent: '' },
         ],
       );
+      let last = t0;
+      for (const e of sim.requestLog.entries) {
+        assert.ok(e.at >= last && e.doneAt! >= e.at && e.doneAt! <= Date.now(), JSON.stringify(e));
+        last = e.at;
+      }
       assert.equal((sim.requestLog.entries[0]?.body as { name: string }).name, 'amko--log');
       assert.equal(sim.requestLog.entries[2]?.body, undefined);
     });

@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import { helm, kubectl } from '../harness/kubectl.js';
 import { startControlPlanes, type ClusterHandle, type ControlPlanes } from '../harness/control-plane.js';
+import { parseDuration } from '../../src/certs/secret-source.js';
+import { LEADER_ELECTION_DEFAULTS } from '../../src/kube/lease.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CHART = path.join(ROOT, 'charts/amko');
@@ -167,6 +169,9 @@ describe('Helm chart charts/amko (real helm)', function () {
       '--validating-webhook=amko-validating-webhook',
       '--mutating-webhook=amko-mutating-webhook',
       '--member-kubeconfig=/etc/amko/members/gslb-members',
+      '--leader-elect-lease-duration=15s',
+      '--leader-elect-renew-deadline=10s',
+      '--leader-elect-retry-period=2s',
     ]);
     assert.deepEqual(
       pod.volumes.find((v: Obj) => v.name === 'members').secret,
@@ -264,6 +269,15 @@ describe('Helm chart charts/amko (real helm)', function () {
     );
   });
 
+  it('passes leaderElection as the --leader-elect-* flags; its defaults are the server\'s', async () => {
+    const args = (o: Obj[]) => (find(o, 'Deployment').spec.template.spec.containers[0].args as string[]).filter((a) => a.startsWith('--leader-elect-'));
+    const ms = (a: string) => parseDuration(a.split('=')[1]!);
+    const [lease, deadline, retry] = args(await template()).map(ms);
+    assert.deepEqual({ leaseDurationMs: lease, renewDeadlineMs: deadline, retryPeriodMs: retry }, LEADER_ELECTION_DEFAULTS);
+    const set = ['--set', 'leaderElection.leaseDuration=30s', '--set', 'leaderElection.renewDeadline=20s', '--set', 'leaderElection.retryPeriod=4s'];
+    assert.deepEqual(args(await template(set)), ['--leader-elect-lease-duration=30s', '--leader-elect-renew-deadline=20s', '--leader-elect-retry-period=4s']);
+  });
+
   it('passes the Avi controller CA as --avi-ca-file when configs.controllerCA is set', async () => {
     const args = (o: Obj[]) => find(o, 'Deployment').spec.template.spec.containers[0].args as string[];
     assert.equal(args(await template()).some((a) => a.startsWith('--avi-ca-file')), false);
@@ -324,6 +338,7 @@ describe('Helm chart charts/amko (real helm)', function () {
     ['refs and template together', ['--set', 'gdpConfig.healthMonitorRefs[0]=hm', '--set', 'gdpConfig.healthMonitorTemplate=t'], /gdpConfig/],
     ['unknown pool algorithm', ['--set', 'gdpConfig.poolAlgorithmSettings.lbAlgorithm=RANDOM'], /lbAlgorithm/],
     ['unknown key', ['--set', 'configs.controllerIp=1.2.3.4'], /controllerIp/],
+    ['a retry period without a unit', ['--set', 'leaderElection.retryPeriod=2'], /retryPeriod/],
     ['values certificates without a key', ['--set', 'certificates.mode=values', '--set', 'certificates.caCrt=x', '--set', 'certificates.tlsCrt=x'], /tlsKey/],
   ] as const) {
     it(`values.schema.json rejects ${what} at install time`, async () => {

@@ -148,6 +148,21 @@ describe('cli: the amko binary', function () {
     assert.match(docs[1].metadata.annotations['amko.vmware.com/amko-uuid'], /^[0-9a-f-]{36}$/);
   });
 
+  it('serve: leader-election flags must keep lease duration > renew deadline > retry period (exit 2 with the reason)', function () {
+    this.timeout(90_000); // four process starts on a loaded machine
+    const cases: Array<[string[], RegExp]> = [
+      [['--leader-elect-renew-deadline', '15s'], /lease duration \(15000 ms\) must be greater than the renew deadline \(15000 ms\)/],
+      [['--leader-elect-retry-period', '10s'], /renew deadline \(10000 ms\) must be greater than the retry period \(10000 ms\)/],
+      [['--leader-elect-retry-period', '0s'], /retryPeriodMs must be a positive number/],
+      [['--leader-elect-lease-duration', 'soon'], /invalid duration "soon"/],
+    ];
+    for (const [flags, reason] of cases) {
+      const r = amko(['serve', '--port', '0', ...flags]);
+      assert.equal(r.status, 2, `${flags.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, reason);
+    }
+  });
+
   it('serve: generates a certificate, serves HTTPS, exits 0 on SIGTERM', async () => {
     const certDir = path.join(tmp, 'certs');
     const child = spawn(TSX, [CLI, 'serve', '--host', '127.0.0.1', '--port', '0', '--cert-dir', certDir], { cwd: repoRoot, env: { ...process.env, KUBERNETES_SERVICE_HOST: '' } });

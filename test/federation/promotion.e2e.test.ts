@@ -53,7 +53,7 @@ describe('federation: live promotion adopts the GslbServices of the shared amko-
         inst.aviClients++;
         return AviClient.create({ ...conn, caPem: sim.caPem, log, timeoutMs: 1500 });
       },
-      leaderElection: { identity, leaseName: `promo-${ID}`, leaseDurationMs: 3000, renewIntervalMs: 1000, retryIntervalMs: 300 },
+      leaderElection: { identity, leaseName: `promo-${ID}`, leaseDurationMs: 8000, renewDeadlineMs: 6000, retryPeriodMs: 500 },
       queue: { fastBaseDelayMs: 50, slowBaseDelayMs: 200, maxDelayMs: 1000 },
       memberBackoff: { initialMs: 200, maxMs: 1000 },
       retryDelayMs: 300,

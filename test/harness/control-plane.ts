@@ -67,6 +67,27 @@ export interface ClusterHandle {
   logPath: string;
 }
 
+/**
+ * A second kube-apiserver for an existing cluster: same etcd prefix, certificates and service-account
+ * keys, its own port and process. Both serve the same objects, like two control-plane nodes of one
+ * cluster, so a client of each can be frozen (SIGSTOP) independently.
+ */
+export interface ApiServerReplica {
+  /** The cluster it serves (also its kubeconfig context). */
+  name: string;
+  /** https://127.0.0.1:<port> */
+  url: string;
+  port: number;
+  /** Kubeconfig with only this replica (context `name`). */
+  kubeconfigPath: string;
+  kubeConfig: KubeConfig;
+  logPath: string;
+  /** Signals the replica's process group: SIGSTOP freezes it (connections stay open, nothing answers), SIGCONT resumes it. */
+  signal(sig: NodeJS.Signals): void;
+  /** Kills it (resuming it first if frozen). Idempotent. */
+  stop(): Promise<void>;
+}
+
 export interface ControlPlanes {
   dir: string;
   /** One kubeconfig with contexts cluster1..N (embedded certs); current context cluster1. */
@@ -86,6 +107,8 @@ export interface ControlPlanes {
   stopApiServer(name: string, opts?: { signal?: NodeJS.Signals }): Promise<void>;
   /** Start a stopped kube-apiserver again (same port, certs, prefix) and wait for /readyz. */
   startApiServer(name: string): Promise<void>;
+  /** Starts another kube-apiserver for cluster `name` (see ApiServerReplica); stop() of the control planes stops it too. */
+  startApiServerReplica(name: string): Promise<ApiServerReplica>;
   /** stopApiServer, wait `downMs` (default 0), startApiServer. Data persists (etcd keeps running). */
   restartApiServer(name: string, opts?: { downMs?: number; signal?: NodeJS.Signals }): Promise<void>;
   /** Current etcd revision (== newest resourceVersion across all clusters). */
@@ -451,13 +474,14 @@ export async function startControlPlanes(opts: ControlPlaneOptions = {}): Promis
   if (ownDir) liveDirs.add(dir);
 
   const servers: ApiServerState[] = [];
+  const replicas: Proc[] = [];
   let etcd: Proc | undefined;
   let stopped = false;
 
   const stopAll = async () => {
     if (stopped) return;
     stopped = true;
-    const all = [...servers.map((s) => s.proc).filter((p): p is Proc => !!p), ...(etcd ? [etcd] : [])];
+    const all = [...servers.map((s) => s.proc).filter((p): p is Proc => !!p), ...replicas, ...(etcd ? [etcd] : [])];
     // Nothing to persist: SIGKILL is fastest and equally clean for throwaway clusters.
     await Promise.all(all.map((p) => stopProc(p, 'SIGKILL', 5_000)));
     if (ownDir) {
@@ -629,7 +653,7 @@ export async function startControlPlanes(opts: ControlPlaneOptions = {}): Promis
         return !!p && !p.exited;
       },
       processGroups: () =>
-        [etcd, ...servers.map((s) => s.proc)].filter((p): p is Proc => !!p && !p.exited).map((p) => p.pgid),
+        [etcd, ...servers.map((s) => s.proc), ...replicas].filter((p): p is Proc => !!p && !p.exited).map((p) => p.pgid),
       stop: stopAll,
       async stopApiServer(name, o = {}) {
         const s = byName(name);
@@ -641,6 +665,43 @@ export async function startControlPlanes(opts: ControlPlaneOptions = {}): Promis
       },
       async startApiServer(name) {
         await startOne(byName(name));
+      },
+      async startApiServerReplica(name) {
+        if (stopped) throw new Error('control planes were stopped');
+        const s = byName(name);
+        const [port] = await freePorts(1);
+        const url = `https://127.0.0.1:${port}`;
+        const d = path.join(s.handle.dir, `replica-${port}`);
+        mkdirSync(path.join(d, 'cert-dir'), { recursive: true });
+        const args = s.args.map((a) =>
+          a.startsWith('--secure-port=') ? `--secure-port=${port}` : a.startsWith('--cert-dir=') ? `--cert-dir=${path.join(d, 'cert-dir')}` : a,
+        );
+        const logPath = path.join(d, 'kube-apiserver.log');
+        const proc = startProc(`${name}-replica-${port}`, tools.kubeApiserver, args, logPath);
+        replicas.push(proc);
+        await waitFor(`${name} kube-apiserver replica (${url})`, proc, timeoutMs, async () => (await httpsRequest(`${url}/readyz`, s.tls, { timeoutMs: 2000 })).status === 200);
+        const kubeconfigPath = path.join(d, 'kubeconfig.yaml');
+        writeFileSync(kubeconfigPath, kubeconfigYaml([{ name, url, caPem: s.tls.ca, certPem: s.tls.cert, keyPem: s.tls.key }]), { mode: 0o600 });
+        const kubeConfig = new KubeConfig();
+        kubeConfig.loadFromFile(kubeconfigPath);
+        kubeConfig.setCurrentContext(name);
+        log(`${name} replica ready at ${url}`);
+        return {
+          name,
+          url,
+          port: port!,
+          kubeconfigPath,
+          kubeConfig,
+          logPath,
+          signal: (sig) => {
+            if (!proc.exited) killGroupSync(proc.pgid, sig);
+          },
+          async stop() {
+            if (proc.exited) return;
+            killGroupSync(proc.pgid, 'SIGCONT');
+            await stopProc(proc, 'SIGKILL', 5_000);
+          },
+        };
       },
       async restartApiServer(name, o = {}) {
         await handle.stopApiServer(name, { signal: o.signal });

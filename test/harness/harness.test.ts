@@ -254,6 +254,29 @@ describe('real-Kubernetes harness', function () {
     assert.equal((await clusterRequest(c1, 'GET', '/api/v1/namespaces/avi-system/configmaps/only-in-cluster1')).status, 200);
   });
 
+  it('startApiServerReplica() serves the same cluster from a second API server; SIGSTOP freezes only that one', async function () {
+    const r = await cp.startApiServerReplica('cluster1');
+    const viaReplica = { ...c1, url: r.url };
+    try {
+      assert.notEqual(r.url, c1.url);
+      const cm = await clusterRequest(viaReplica, 'POST', '/api/v1/namespaces/avi-system/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'via-replica' } });
+      assert.equal(cm.status, 201, cm.body);
+      assert.equal((await clusterRequest(c1, 'GET', '/api/v1/namespaces/avi-system/configmaps/via-replica')).status, 200);
+      assert.equal((await clusterRequest(c2, 'GET', '/api/v1/namespaces/avi-system/configmaps/via-replica')).status, 404, 'not another cluster');
+      r.signal('SIGSTOP');
+      await assert.rejects(clusterRequest(viaReplica, 'GET', '/readyz', undefined, 1000));
+      assert.equal((await clusterRequest(c1, 'GET', '/readyz')).status, 200, 'the first API server is not frozen');
+      r.signal('SIGCONT');
+      assert.equal((await clusterRequest(viaReplica, 'GET', '/readyz', undefined, 10_000)).status, 200);
+      const ns = await r.kubeConfig.makeApiClient(CoreV1Api).readNamespace({ name: 'avi-system' });
+      assert.equal(ns.metadata?.name, 'avi-system');
+    } finally {
+      await r.stop();
+    }
+    await assert.rejects(clusterRequest(viaReplica, 'GET', '/readyz', undefined, 1000));
+    assert.equal(cp.processGroups().length, 3, 'etcd + 2 kube-apiservers: the replica is gone');
+  });
+
   it('stop() leaves no process and no temp dir behind', async function () {
     const groups = cp.processGroups();
     assert.equal(groups.length, 3, 'etcd + 2 kube-apiservers');

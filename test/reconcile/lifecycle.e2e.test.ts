@@ -200,7 +200,7 @@ describe('reconcile worker lifecycle (member down at start, status progress, def
     worker = undefined;
     const proxy = await startTcpProxy(c1.url);
     proxies.push(proxy);
-    const le = { leaseName: `lc-lease-${ID}`, leaseDurationMs: 2000, renewIntervalMs: 500, retryIntervalMs: 200 };
+    const le = { leaseName: `lc-lease-${ID}`, leaseDurationMs: 4000, renewDeadlineMs: 3000, retryPeriodMs: 300 };
     const a = newWorker({ kubeConfig: proxy.kubeConfigFor(c1.kubeConfig), leaderElection: { ...le, identity: 'replica-a' } });
     others.push(a);
     await a.start();

@@ -101,13 +101,16 @@ describe('reconcile worker end to end (real kube-apiservers + Avi simulator)', f
       await k(c1, 'PUT', `${GDP_PATH}/global-gdp`, { ...cur.json, spec });
     }
   }
-  /** A worker replica; all replicas compete for one Lease with a 3 s duration, so that failover fits in a test. */
+  /**
+   * A worker replica; all replicas compete for one Lease. A released Lease is taken at the next retry (0.5 s); the
+   * 6 s renew deadline keeps a leader through the event-loop stalls of a loaded 2-core machine.
+   */
   const replica = (identity: string, overrides: Partial<ReconcileWorkerOptions> = {}) =>
     createReconcileWorker({
       kubeConfig: c1.kubeConfig,
       memberKubeconfigPath: cp.kubeconfigPath,
       log,
-      leaderElection: { identity, leaseName: 'rw-e2e-lease', leaseDurationMs: 3000, renewIntervalMs: 1000, retryIntervalMs: 300 },
+      leaderElection: { identity, leaseName: 'rw-e2e-lease', leaseDurationMs: 8000, renewDeadlineMs: 6000, retryPeriodMs: 500 },
       ...simWorkerOptions(sim, log),
       ...overrides,
     });
@@ -328,7 +331,7 @@ describe('reconcile worker end to end (real kube-apiservers + Avi simulator)', f
     assert.equal(worker2.isLeader(), false);
     await worker.stop();
     // Protocol bound, counted from the moment the old leader is gone: the standby must not wait
-    // out a lease that was released (it would take >= 3 s), it takes it on its next retry.
+    // out a lease that was released (it would take >= 8 s), it takes it on its next retry.
     const t0 = Date.now();
     await waitFor('replica-b leads', () => worker2!.isLeader(), 5000, 50);
     assert.ok(Date.now() - t0 < 3000, `took ${Date.now() - t0} ms`);

@@ -104,7 +104,7 @@ describe('reliability: faults (real kube-apiservers + Avi simulator)', function 
       memberKubeconfigPath: cp.kubeconfigPath,
       log: log.child({ replica: identity }),
       aviFactory: (c) => countingAvi(identity, AviClient.create({ ...c, caPem: sim.caPem, log: log.child({ replica: identity }), timeoutMs: 1500 })),
-      leaderElection: { identity, leaseName: LEASE, leaseDurationMs: 3000, renewIntervalMs: 1000, retryIntervalMs: 300 },
+      leaderElection: { identity, leaseName: LEASE, leaseDurationMs: 8000, renewDeadlineMs: 6000, retryPeriodMs: 500 },
       queue: { fastBaseDelayMs: 50, slowBaseDelayMs: 200, maxDelayMs: 1000 },
       memberBackoff: { initialMs: 200, maxMs: 1000 },
       retryDelayMs: 300,
@@ -325,7 +325,7 @@ describe('reliability: faults (real kube-apiservers + Avi simulator)', function 
     sim.requestLog.clear();
     const since = Date.now();
     await bumpWeight();
-    await converged('leader hand-over (lease 3 s)', since, 20_000);
+    await converged('leader hand-over (released lease)', since, 20_000);
     assert.deepEqual([...writesBy.keys()], [leader === 'replica-b' ? 'replica-c' : 'replica-b']);
     assert.equal(new Set(gsPuts()).size, HOSTS.length);
     assert.equal(gsPuts().length, HOSTS.length, gsPuts().join('\n'));
