@@ -14,6 +14,7 @@
 #   bash scripts/image.sh --print-image  only print the image name (localhost/amko:<package.json version>)
 #   bash scripts/image.sh run ARGS...    `podman run` with the flags containers need on this machine
 #   bash scripts/image.sh podman ARGS... `podman` with this machine's runtime flags (stop, rm, inspect, ...)
+#   AMKO_IMAGE=<name> overrides the image name (default localhost/amko:<package.json version>)
 #
 # What this machine kind needs (found by trying): runc (crun fails) with the cgroupfs cgroup
 # manager, host networking, and explicit ulimits (the defaults fail; nproc above ~60000 fails
