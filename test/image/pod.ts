@@ -6,7 +6,8 @@
 // the memory and CPU limits, and the termination grace period on stop. What a kubelet adds that
 // cannot exist here is substituted and said so: the pod IP is this machine's address (host
 // network), and KUBERNETES_SERVICE_HOST/PORT name the API server directly (no ClusterIP routing).
-// Anything else in the pod spec that this runner does not translate fails the test.
+// A container or volume setting that this runner does not translate fails the test (scheduling
+// fields such as affinity do not apply to one container).
 import assert from 'node:assert/strict';
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
