@@ -73,7 +73,7 @@ describe('image: the built image run as the chart’s Deployment (podman, uid 10
   let deployment: Obj;
   let ip = '';
   let port = 0;
-  const kubelet: Array<{ kind: string; at: number; status: number; body: string }> = [];
+  const kubelet: Array<{ kind: string; status: number; body: string }> = [];
   let kubeletStop = false;
   let kubeletLoop: Promise<void> | undefined;
   const ctx = (c: string) => ({ kubeconfig: cp.kubeconfigPath, context: c });
@@ -209,7 +209,7 @@ describe('image: the built image run as the chart’s Deployment (podman, uid 10
         for (const kind of ['livenessProbe', 'readinessProbe'] as const) {
           if (Date.now() < next[kind]!) continue;
           next[kind] = Date.now() + c[kind].periodSeconds * 1000;
-          kubelet.push({ kind, at: Date.now(), ...(await p.probe(kind)) });
+          kubelet.push({ kind, ...(await p.probe(kind)) });
         }
         await sleep(200);
       }
