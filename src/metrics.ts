@@ -2,6 +2,7 @@
 // get-or-create helpers so that tests starting several servers or workers in one
 // process don't trip prom-client's "already registered" error.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { VERSION } from './version.js';
 
 export const registry = new Registry();
 collectDefaultMetrics({ register: registry, prefix: 'amko_process_' });
@@ -21,3 +22,10 @@ export function histogram<L extends string>(cfg: Config<L> & { buckets?: number[
     (registry.getSingleMetric(cfg.name) as Histogram<L> | undefined) ?? new Histogram<L>({ ...cfg, registers: [registry] })
   );
 }
+
+// Which build is running: always 1, the labels carry the amko and Node.js versions.
+gauge({
+  name: 'amko_build_info',
+  help: 'amko build information: the amko version and the Node.js version running it (always 1).',
+  labelNames: ['version', 'node'] as const,
+}).set({ version: VERSION, node: process.versions.node }, 1);

@@ -6,10 +6,12 @@ import { registerDefault } from './commands/default.js';
 import { registerCrds } from './commands/crds.js';
 import { registerSchemas } from './commands/schemas.js';
 import { registerPlan } from './commands/plan.js';
+import { VERSION } from './version.js';
 
 export function buildProgram(): Command {
   const program = new Command('amko')
     .description('Avi multi-cluster GSLB control plane: admission webhook, offline validator and GSLB sync worker')
+    .version(VERSION, '-V, --version', 'print the amko version')
     .showHelpAfterError()
     .exitOverride();
   registerServe(program);

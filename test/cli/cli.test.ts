@@ -163,7 +163,15 @@ describe('cli: the amko binary', function () {
     }
   });
 
-  it('serve: generates a certificate, serves HTTPS, exits 0 on SIGTERM', async () => {
+  it('--version and -V print the version from package.json and exit 0', () => {
+    const pkg = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string };
+    for (const flag of ['--version', '-V']) {
+      const r = amko([flag]);
+      assert.deepEqual([r.status, r.stdout, r.stderr], [0, `${pkg.version}\n`, ''], flag);
+    }
+  });
+
+  it('serve: generates a certificate, serves HTTPS and amko_build_info, exits 0 on SIGTERM', async () => {
     const certDir = path.join(tmp, 'certs');
     const child = spawn(TSX, [CLI, 'serve', '--host', '127.0.0.1', '--port', '0', '--cert-dir', certDir], { cwd: repoRoot, env: { ...process.env, KUBERNETES_SERVICE_HOST: '' } });
     let out = '';
@@ -181,6 +189,13 @@ describe('cli: the amko binary', function () {
     const { default: request } = await import('supertest');
     const res = await request(url).get('/readyz').ca(readFileSync(path.join(certDir, 'ca.crt')));
     assert.deepEqual([res.status, res.body], [200, { status: 'ok' }]);
+    // The child runs on the same Node as this test (tsx through PATH), so the label is this process's version.
+    const pkg = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string };
+    const metrics = await request(url).get('/metrics').ca(readFileSync(path.join(certDir, 'ca.crt')));
+    assert.deepEqual(
+      metrics.text.split('\n').filter((l) => l.startsWith('amko_build_info')),
+      [`amko_build_info{version="${pkg.version}",node="${process.versions.node}"} 1`],
+    );
     const code = await new Promise<number | null>((resolve) => {
       child.on('exit', (c) => resolve(c));
       child.kill('SIGTERM');
