@@ -137,7 +137,10 @@ export async function startServe(opts: ServeOptions): Promise<RunningServer> {
       leaderElection: opts.leaderElection,
       log,
     });
-    components.push(worker);
+    // Not part of /readyz: a replica whose worker waits for Avi (unreachable, refused credentials, first
+    // resync) must still answer admission, or a failurePolicy Fail webhook would refuse the very GSLBConfig
+    // or Secret fix the worker is waiting for.
+    components.push({ name: worker.name, start: () => worker.start(), stop: () => worker.stop(), handOver: () => worker.handOver() });
     lease = worker;
   } else if (opts.worker) {
     log.warn('no cluster connection: the reconcile worker is not started');
