@@ -11,6 +11,7 @@ import { defaultsShared, patchFor, ruleIds, validate, type Operation } from '../
 import { namespaceOf } from '../rules/shared.js';
 import type { ClusterView } from '../rules/view.js';
 import { withFastPath } from './fast-path.js';
+import { tooDeepMessage, withinDepth } from './json-depth.js';
 import { countRejection, countRequest, observeDuration } from './metrics.js';
 import {
   BadRequest,
@@ -23,6 +24,7 @@ import {
   type AdmissionRequest,
   type AdmissionResponse,
 } from './review.js';
+import { boundedDelay } from '../timers.js';
 
 /** The view the webhook reads other objects from; `confirm` reads the API server directly (no cache lag). */
 export interface AdmissionView extends ClusterView {
@@ -80,7 +82,7 @@ export function createAdmissionApp(opts: AdmissionAppOptions): AdmissionHandler 
     }
     next();
   };
-  const parseJson = express.json({ limit: bodyLimit, type: 'application/json', strict: true });
+  const parseJson = express.json({ limit: bodyLimit, type: 'application/json', strict: true, verify: refuseTooDeep });
   const decide = createDecider(opts);
 
   for (const webhook of ['validate', 'mutate'] as const) {
@@ -114,6 +116,23 @@ export function createAdmissionApp(opts: AdmissionAppOptions): AdmissionHandler 
   });
   const handler = typeof bodyLimit === 'number' ? withFastPath(app, { decide, log, bodyLimit }) : (app as RequestListener);
   return Object.assign(handler, { express: app });
+}
+
+/**
+ * body-parser's verify hook (raw bytes, before the parse): a body nested deeper than the API
+ * server's decoder allows is refused with 400, as on the fast path. Bytes in another charset
+ * are decoded first; a charset TextDecoder cannot read (UTF-32, UTF-7) is refused as unsupported.
+ */
+function refuseTooDeep(_req: unknown, _res: unknown, buf: Buffer, charset: string): void {
+  let utf8: Uint8Array = buf;
+  if (charset !== 'utf-8') {
+    try {
+      utf8 = Buffer.from(new TextDecoder(charset).decode(buf), 'utf8');
+    } catch {
+      throw Object.assign(new Error(`unsupported charset "${charset.toUpperCase()}"`), { status: 415, type: 'charset.unsupported' });
+    }
+  }
+  if (!withinDepth(utf8)) throw Object.assign(new Error(tooDeepMessage()), { status: 400, type: 'entity.too.deep' });
 }
 
 export type Webhook = 'validate' | 'mutate';
@@ -240,7 +259,7 @@ async function viewFor(kind: KindName, request: AdmissionRequest, opts: Admissio
     return await Promise.race([
       view.confirm(kinds),
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`direct read timed out after ${timeoutMs} ms`)), timeoutMs);
+        timer = setTimeout(() => reject(new Error(`direct read timed out after ${timeoutMs} ms`)), boundedDelay(timeoutMs));
       }),
     ]);
   } catch (err) {
@@ -251,11 +270,17 @@ async function viewFor(kind: KindName, request: AdmissionRequest, opts: Admissio
   }
 }
 
+function isStatusWrite(request: AdmissionRequest): boolean {
+  return request.subResource === 'status';
+}
+
 async function handleValidate(request: AdmissionRequest, opts: AdmissionAppOptions): Promise<{ response: AdmissionResponse; rules: string[] }> {
   const kind = ours(request);
   const allow = { response: { uid: request.uid, allowed: true }, rules: [] };
   // Not ours, deletions, and status writes (the worker's; spec cannot change through /status) are allowed.
-  if (!kind || request.operation === 'DELETE' || request.operation === 'CONNECT' || request.subResource) return allow;
+  // Only exactly "status": our kinds have no other subresource, so any other value is no
+  // request the API server makes and is validated like the object itself.
+  if (!kind || request.operation === 'DELETE' || request.operation === 'CONNECT' || isStatusWrite(request)) return allow;
   const view = await viewFor(kind, request, opts);
   const object = request.object ?? {};
   const name = request.name ?? (object as { metadata?: { name?: string } }).metadata?.name ?? '';
@@ -282,7 +307,7 @@ async function handleValidate(request: AdmissionRequest, opts: AdmissionAppOptio
 function handleMutate(request: AdmissionRequest, opts: AdmissionAppOptions): { response: AdmissionResponse; rules: string[] } {
   const kind = ours(request);
   const response: AdmissionResponse = { uid: request.uid, allowed: true };
-  if (!kind || (request.operation !== 'CREATE' && request.operation !== 'UPDATE') || request.subResource) {
+  if (!kind || (request.operation !== 'CREATE' && request.operation !== 'UPDATE') || isStatusWrite(request)) {
     return { response, rules: [] };
   }
   const object = request.object;

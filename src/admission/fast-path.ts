@@ -5,11 +5,14 @@
 // than the admission work itself (BENCHMARKS.md); everything else — other paths and methods,
 // other content types and charsets, any content-encoding (gzip and its bomb limit), requests
 // without a body — goes to express unchanged, so those answers are exactly what they were.
+// Both paths refuse a body nested deeper than the API server's decoder allows (json-depth.ts)
+// before parsing it.
 // The answers given here are byte-for-byte those of the express routes: the same decision
 // function (createDecider), the same 400 Status bodies and messages, the same headers.
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Logger } from '../log.js';
 import { countBadRequest, tooLargeMessage, type Reply, type Webhook } from './app.js';
+import { tooDeepMessage, withinDepth } from './json-depth.js';
 import { httpError } from './review.js';
 
 const JSON_CONTENT_TYPE = /^application\/json(?:; ?charset=utf-8)?$/i;
@@ -76,9 +79,16 @@ function readBody(webhook: Webhook, req: IncomingMessage, res: ServerResponse, o
       send(res, { status: 400, body: httpError(400, 'BadRequest', message) });
       return;
     }
+    const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+    if (!withinDepth(bytes)) {
+      countBadRequest(webhook);
+      opts.log.warn({ path: `/${webhook}`, type: 'entity.too.deep', bytes: size }, 'bad request');
+      send(res, { status: 400, body: httpError(400, 'BadRequest', tooDeepMessage()) });
+      return;
+    }
     let body: unknown;
     try {
-      body = parseJson(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, size).toString('utf8'));
+      body = parseJson(bytes.toString('utf8'));
     } catch (err) {
       const message = (err as Error).message;
       countBadRequest(webhook);

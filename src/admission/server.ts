@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { RequestListener } from 'node:http';
 import type { Logger } from '../log.js';
 import type { CertificateSource } from '../certs/source.js';
+import { boundedDelay } from '../timers.js';
 
 export interface HttpsServerOptions {
   host: string;
@@ -81,7 +82,7 @@ export async function startHttpsServer(app: RequestListener, certs: CertificateS
     close(graceMs = 10_000) {
       closing ??= new Promise<void>((resolve) => {
         unsubscribe();
-        const force = setTimeout(() => server.closeAllConnections(), graceMs);
+        const force = setTimeout(() => server.closeAllConnections(), boundedDelay(graceMs));
         force.unref();
         server.close(() => {
           clearTimeout(force);

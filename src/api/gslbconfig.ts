@@ -3,6 +3,13 @@ import { NonEmptyString, StringEnum, resourceSchema } from './common.js';
 
 export const LOG_LEVELS = ['INFO', 'DEBUG', 'WARN', 'ERROR'] as const;
 
+/**
+ * Longest refreshInterval, in seconds: one day. The refresh is the full resync that repairs
+ * drift on the controller and re-checks its leadership, so a longer one leaves drift unrepaired
+ * for days; a day is also far below the 24.8 days a Node timer can wait (src/timers.ts).
+ */
+export const MAX_REFRESH_INTERVAL_S = 86_400;
+
 export const GSLBConfigSpec = Type.Object(
   {
     gslbLeader: Type.Object(
@@ -58,9 +65,10 @@ export const GSLBConfigSpec = Type.Object(
     refreshInterval: Type.Optional(
       Type.Integer({
         minimum: 1,
+        maximum: MAX_REFRESH_INTERVAL_S,
         description:
           'Seconds between full resyncs: AMKO lists the GslbServices and health monitors it owns on the controller and ' +
-          'reconciles every one of them. At least 1; default 1800.',
+          'reconciles every one of them. 1 to 86400 (a day); default 1800.',
       }),
     ),
     logLevel: Type.Optional(

@@ -10,6 +10,7 @@ import { counter, histogram } from '../metrics.js';
 import { AviError, httpError, transportError } from './errors.js';
 import { AviSession, type RawRequest, type RawResponse } from './session.js';
 import type { AviApi, GslbService, GslbSite, HealthMonitor, NamedObject } from './types.js';
+import { boundedDelay } from '../timers.js';
 
 export interface AviClientOptions {
   /** Controller address, `host[:port]` (an `https://` prefix and trailing `/` are tolerated). */
@@ -246,7 +247,7 @@ export class AviClient implements AviApi {
       const timer = setTimeout(() => {
         const err = Object.assign(new Error(`request timed out after ${timeoutMs} ms`), { code: 'AVI_TIMEOUT' });
         req.destroy(err);
-      }, timeoutMs);
+      }, boundedDelay(timeoutMs));
       function fail(err: Error): void {
         clearTimeout(timer);
         reject(err);

@@ -7,6 +7,7 @@ import { createSecureContext } from 'node:tls';
 import type { Logger } from '../log.js';
 import { checkPair } from './local.js';
 import type { CertificateBundle, CertificateSource } from './source.js';
+import { boundedDelay } from '../timers.js';
 
 export interface FileSourceOptions {
   certFile: string;
@@ -59,7 +60,7 @@ export function fileCertificateSource(opts: FileSourceOptions): CertificateSourc
     current = next;
     opts.log?.info({ certFile: opts.certFile }, 'TLS certificate reloaded');
     for (const cb of listeners) cb(current);
-  }, opts.pollMs ?? 2000);
+  }, boundedDelay(opts.pollMs ?? 2000));
   timer.unref();
 
   return {

@@ -23,6 +23,7 @@ import { CaBundleInjector, statusCode, type WebhookNames } from './inject.js';
 import { inspect, serviceHosts } from './pki.js';
 import { caBundleOf, nextDeadline, planNext, type CertMaterial, type LifecycleConfig } from './rotation.js';
 import type { CertificateBundle, CertificateSource } from './source.js';
+import { boundedDelay } from '../timers.js';
 
 export const DEFAULT_CERT_SECRET = 'amko-webhook-tls';
 export const DEFAULT_WEBHOOKS: Required<WebhookNames> = {
@@ -274,7 +275,7 @@ export class SecretCertificateManager implements CertificateSource {
     if (this.stopped) return;
     clearTimeout(this.timer);
     const resync = this.o.resyncMs ?? 30_000;
-    this.timer = setTimeout(() => this.kick(), Math.max(0, Math.min(ms, resync)));
+    this.timer = setTimeout(() => this.kick(), boundedDelay(Math.min(ms, resync)));
     this.timer.unref?.();
   }
 

@@ -23,6 +23,7 @@ import { FEDERATED_KINDS, MemberPool, loadMemberKubeConfig, type FederatedKind, 
 import { federationMetrics as M } from './metrics.js';
 import { roleFromAMKOClusters, type Role } from './role.js';
 import { checkOwnAMKOCluster, memberContexts, validateMember, type MemberVerdict } from './validate-members.js';
+import { boundedDelay } from '../timers.js';
 
 export { FEDERATED_KINDS, loadMemberKubeConfig, type FederatedKind } from './members.js';
 
@@ -193,7 +194,7 @@ export class Federator {
   trigger(): void {
     if (!this.started) return;
     clearTimeout(this.debounceTimer);
-    this.debounceTimer = setTimeout(() => void this.reconcileNow(), this.opts.debounceMs);
+    this.debounceTimer = setTimeout(() => void this.reconcileNow(), boundedDelay(this.opts.debounceMs));
     this.debounceTimer.unref?.();
   }
 
@@ -246,7 +247,7 @@ export class Federator {
   private scheduleWake(at: number): void {
     if (!this.started) return;
     clearTimeout(this.wakeTimer);
-    this.wakeTimer = setTimeout(() => void this.reconcileNow(), Math.max(0, at - Date.now()));
+    this.wakeTimer = setTimeout(() => void this.reconcileNow(), boundedDelay(at - Date.now()));
     this.wakeTimer.unref?.();
   }
 

@@ -8,6 +8,7 @@ import { KINDS, type KindName } from '../api/kinds.js';
 import { KubeHttpError, kubeRequest } from '../kube/http.js';
 import type { InformerOptions } from '../kube/informer.js';
 import { describeError } from '../kube/informer.js';
+import { boundedDelay } from '../timers.js';
 
 export const DEFAULT_CALL_TIMEOUT_MS = 10_000;
 
@@ -21,7 +22,7 @@ export class CallTimeoutError extends Error {
 export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const t = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new CallTimeoutError(what, ms)), ms);
+    timer = setTimeout(() => reject(new CallTimeoutError(what, ms)), boundedDelay(ms));
     timer.unref?.();
   });
   return Promise.race([p, t]).finally(() => clearTimeout(timer));

@@ -32,6 +32,7 @@ import type { AMKOCluster } from '../api/amkocluster.js';
 import type { Logger } from '../log.js';
 import { makeResilientInformer, type ResilientInformer } from '../kube/informer.js';
 import { customObjectInformerArgs } from './kube.js';
+import { boundedDelay } from '../timers.js';
 
 export type Role = 'leader' | 'follower' | 'none' | 'invalid' | 'unknown';
 
@@ -173,7 +174,7 @@ export function watchRole(kc: KubeConfig, options: WatchRoleOptions = {}): RoleW
           timer = setTimeout(() => {
             off();
             reject(new Error(`role condition not met after ${timeoutMs} ms (current: ${state.role})`));
-          }, timeoutMs);
+          }, boundedDelay(timeoutMs));
           timer.unref?.();
         }
       });

@@ -6,6 +6,7 @@
 import { ListWatch, Watch, type KubeConfig, type KubernetesObject, type ListPromise } from '@kubernetes/client-node';
 import { backoffDelay, jittered } from '../backoff.js';
 import type { Logger } from '../log.js';
+import { boundedDelay } from '../timers.js';
 
 export type InformerEvent = 'add' | 'update' | 'delete';
 export type InformerHandler<T> = (event: InformerEvent, obj: T) => void;
@@ -143,7 +144,7 @@ export function makeResilientInformer<T extends KubernetesObject>(
       if (stopped) return;
       restartCount++;
       informer.start().catch((e: unknown) => options.log?.warn({ informer: options.name, err: describeError(e) }, 'restart failed'));
-    }, delay);
+    }, boundedDelay(delay));
     retryTimer.unref?.();
   });
 
@@ -169,7 +170,7 @@ export function makeResilientInformer<T extends KubernetesObject>(
           const t = setTimeout(() => {
             syncWaiters = syncWaiters.filter((w) => w !== waiter);
             reject(new Error(`informer ${options.name} not synced after ${timeoutMs} ms`));
-          }, timeoutMs);
+          }, boundedDelay(timeoutMs));
           t.unref?.();
         }
       });

@@ -16,6 +16,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from '../log.js';
 import { withDefaults } from '../options.js';
 import { isStatus, kubeRequest } from './http.js';
+import { boundedDelay } from '../timers.js';
 
 export interface LeaseSpec {
   holderIdentity?: string | null;
@@ -138,7 +139,7 @@ export class LeaderElector {
   private schedule(ms: number): void {
     clearTimeout(this.timer);
     if (!this.running) return;
-    this.timer = setTimeout(() => void this.tick(), ms);
+    this.timer = setTimeout(() => void this.tick(), boundedDelay(ms));
     this.timer.unref?.();
   }
 
@@ -167,7 +168,7 @@ export class LeaderElector {
       if (!this.leading) return;
       if (this.clock() < this.deadline) return this.armDeadline();
       this.expire();
-    }, Math.max(0, Math.ceil(this.deadline - this.clock())));
+    }, boundedDelay(Math.ceil(this.deadline - this.clock())));
     this.deadlineTimer.unref?.();
   }
 
@@ -191,7 +192,7 @@ export class LeaderElector {
     this.attempt = abort;
     // A leader's renew may take until its deadline (as client-go's renew round); a candidate's attempt one retry period.
     const limitMs = this.isLeader() ? this.deadline - started : retryPeriodMs;
-    const timer = setTimeout(() => abort.abort(new Error(`lease request aborted after ${Math.round(limitMs)} ms`)), limitMs);
+    const timer = setTimeout(() => abort.abort(new Error(`lease request aborted after ${Math.round(limitMs)} ms`)), boundedDelay(limitMs));
     let ok = false;
     try {
       ok = await this.tryAcquireOrRenew(abort.signal);
@@ -304,7 +305,7 @@ export class LeaderElector {
         lease = undefined;
         if (isStatus(err, 404)) return;
         if (this.clock() >= until) throw err;
-        if (!isStatus(err, 409)) await new Promise((r) => setTimeout(r, Math.min(100, retryPeriodMs)));
+        if (!isStatus(err, 409)) await new Promise((r) => setTimeout(r, boundedDelay(Math.min(100, retryPeriodMs))));
       }
     }
   }

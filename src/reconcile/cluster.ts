@@ -10,6 +10,7 @@ import type { Logger } from '../log.js';
 import type { Route } from './members/derive.js';
 import { workerMetrics as M } from './metrics.js';
 import { intern } from './util.js';
+import { boundedDelay } from '../timers.js';
 
 export type MemberResource = 'namespaces' | 'ingresses' | 'services' | 'routes';
 
@@ -245,7 +246,7 @@ export class MemberCluster {
       const delay = jittered(backoffDelay(this.attempts, this.o.initialBackoffMs ?? 500, this.o.maxBackoffMs ?? 30_000));
       this.o.log.warn({ cluster: this.name, err: this.lastError, retryInMs: delay }, 'member cluster unreachable; retrying');
       this.resolveFirst();
-      this.timer = setTimeout(() => void this.connect(), delay);
+      this.timer = setTimeout(() => void this.connect(), boundedDelay(delay));
       this.timer.unref?.();
     }
   }
@@ -254,7 +255,7 @@ export class MemberCluster {
     const after = this.o.stallAfterMs ?? 300_000;
     clearInterval(this.stallTimer);
     if (after <= 0) return;
-    this.stallTimer = setInterval(() => void this.checkStalls(after), Math.max(50, Math.floor(after / 2)));
+    this.stallTimer = setInterval(() => void this.checkStalls(after), boundedDelay(Math.max(50, Math.floor(after / 2))));
     this.stallTimer.unref?.();
   }
 

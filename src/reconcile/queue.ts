@@ -7,6 +7,7 @@
 // unlimited and limits Avi calls instead (TokenBucket around its Avi client).
 import { backoffDelay, jittered } from '../backoff.js';
 import { withDefaults } from '../options.js';
+import { boundedDelay } from '../timers.js';
 
 export type RetrySpeed = 'fast' | 'slow' | 'none';
 
@@ -100,7 +101,7 @@ export class WorkQueue {
       s.timer = undefined;
       s.timerAt = undefined;
       this.enqueue(key);
-    }, delayMs);
+    }, boundedDelay(delayMs));
     s.timer.unref?.();
   }
 
@@ -171,7 +172,7 @@ export class WorkQueue {
           this.wakeTimer = setTimeout(() => {
             this.wakeTimer = undefined;
             this.pump();
-          }, waitMs);
+          }, boundedDelay(waitMs));
           this.wakeTimer.unref?.();
         }
         return;
@@ -266,6 +267,6 @@ export class TokenBucket {
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.schedule();
-    }, waitMs);
+    }, boundedDelay(waitMs));
   }
 }

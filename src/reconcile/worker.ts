@@ -47,6 +47,7 @@ import { SyncGate, type LeaderElectionOptions } from './sync-gate.js';
 import { Stopped, byAge, hash } from './util.js';
 import type { ValidationContext } from './validate.js';
 import { WriteFence } from './write-fence.js';
+import { boundedDelay } from '../timers.js';
 
 export { GC_STATE } from './gslb-config.js';
 export { instrumentAvi, type AviConnection } from './avi-session.js';
@@ -425,7 +426,7 @@ export class ReconcileWorker implements LeaseSource {
 
   private retryConfigLater(delayMs = this.retryDelayMs): void {
     clearTimeout(this.retryTimer);
-    this.retryTimer = setTimeout(() => this.scheduleConfig(), delayMs);
+    this.retryTimer = setTimeout(() => this.scheduleConfig(), boundedDelay(delayMs));
     this.retryTimer.unref?.();
   }
 
@@ -627,7 +628,7 @@ export class ReconcileWorker implements LeaseSource {
       } catch (err) {
         if (isLoginRefusal(err)) return this.onLoginRefused(err);
         this.log.warn({ err: describeError(err) }, 'policy evaluation failed; retrying');
-        setTimeout(() => this.schedulePolicy(), this.retryDelayMs).unref?.();
+        setTimeout(() => this.schedulePolicy(), boundedDelay(this.retryDelayMs)).unref?.();
       }
     });
   }
@@ -687,7 +688,7 @@ export class ReconcileWorker implements LeaseSource {
     this.resyncTimer = setTimeout(() => {
       if (gen !== this.generation || !this.active) return;
       void this.periodicResync().finally(() => this.scheduleResync());
-    }, this.config.refreshIntervalMs);
+    }, boundedDelay(this.config.refreshIntervalMs));
     this.resyncTimer.unref?.();
   }
 

@@ -8,6 +8,7 @@
 // full resync that follows a new term or a re-verified leader queues it again.
 import type { AviApi } from '../avi/types.js';
 import { Stopped } from './util.js';
+import { boundedDelay } from '../timers.js';
 
 /** A write the fence did not send. */
 export class FencedWrite extends Stopped {
@@ -68,7 +69,7 @@ export class WriteFence {
   async settled(maxMs: number): Promise<void> {
     if (this.inFlight.size === 0) return;
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.allSettled([...this.inFlight]), new Promise<void>((r) => (timer = setTimeout(r, maxMs)))]);
+    await Promise.race([Promise.allSettled([...this.inFlight]), new Promise<void>((r) => (timer = setTimeout(r, boundedDelay(maxMs))))]);
     clearTimeout(timer);
   }
 }

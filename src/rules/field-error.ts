@@ -80,11 +80,35 @@ export function formatFieldError(e: FieldError): string {
   return `${e.field}: ${formatErrorBody(e)}`;
 }
 
-/** Aggregate rendering of utilerrors.Aggregate: one error bare, several in `[a, b]`; duplicates dropped. */
-export function formatAggregate(errors: readonly FieldError[]): string {
-  const msgs = [...new Set(errors.map(formatFieldError))];
+/** `text`, or its first `max - 3` characters and `...`. */
+export function clipText(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 3)}...`;
+}
+
+/** Limits for formatAggregate: characters of each error, and of the whole list. */
+export interface AggregateBounds {
+  maxItemChars: number;
+  maxChars: number;
+}
+
+/**
+ * Aggregate rendering of utilerrors.Aggregate: one error bare, several in `[a, b]`; duplicates
+ * dropped. With bounds, each error is clipped and the list stops before it would pass
+ * `maxChars`, ending with `and N more errors`.
+ */
+export function formatAggregate(errors: readonly FieldError[], bounds?: AggregateBounds): string {
+  const item = bounds ? (e: FieldError) => clipText(formatFieldError(e), bounds.maxItemChars) : formatFieldError;
+  const msgs = [...new Set(errors.map(item))];
   if (msgs.length === 1) return msgs[0]!;
-  return `[${msgs.join(', ')}]`;
+  if (!bounds) return `[${msgs.join(', ')}]`;
+  let text = '';
+  let shown = 0;
+  for (const m of msgs) {
+    if (shown > 0 && text.length + m.length + 2 > bounds.maxChars) break;
+    text += shown++ ? `, ${m}` : m;
+  }
+  const rest = msgs.length - shown;
+  return rest > 0 ? `[${text}, and ${rest} more errors]` : `[${text}]`;
 }
 
 /** `supported values: "a", "b"` (the detail of a NotSupported error). */

@@ -18,11 +18,13 @@ export const gslbHostRuleRules: KindRules = {
       const oldFqdn = str(obj(obj(ctx.oldObject)?.spec)?.fqdn);
       if (ctx.view && (ctx.operation === 'CREATE' || oldFqdn !== fqdn)) {
         // othersInNamespace(…).find(same fqdn) in one pass, fqdn first: the cache may hold thousands.
+        // DNS names compare without regard to letter case (RFC 4343): App.example.com is app.example.com.
+        const key = fqdn.toLowerCase();
         const other = ctx.view
           .list('GSLBHostRule')
           .find(
             (r) =>
-              str(obj(r.spec)?.fqdn) === fqdn &&
+              str(obj(r.spec)?.fqdn)?.toLowerCase() === key &&
               namespaceOf(r) === AMKO_NAMESPACE &&
               !(nameOf(r) === ctx.name && namespaceOf(r) === ctx.namespace),
           );

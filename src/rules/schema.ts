@@ -26,7 +26,9 @@ const KUBERNETES_KEYWORDS = [
 ];
 
 function newAjv(): Ajv {
-  const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
+  // strictNumbers: NaN and ±Infinity are no numbers (JSON has none; 1e309 parses to Infinity and
+  // would otherwise pass `integer` and every bound-less number). `strict: false` would turn it off.
+  const ajv = new Ajv({ allErrors: true, strict: false, strictNumbers: true, verbose: true });
   for (const keyword of KUBERNETES_KEYWORDS) ajv.addKeyword({ keyword, schemaType: ['array', 'boolean', 'string', 'object'] });
   const addFormats = ((ajvFormats as unknown as { default?: unknown }).default ?? ajvFormats) as (a: Ajv) => Ajv;
   addFormats(ajv);

@@ -332,6 +332,7 @@ describe('Helm chart charts/amko (real helm)', function () {
     ['trafficSplit weight 25', ['--set', 'gdpConfig.trafficSplit[0].cluster=c1', '--set', 'gdpConfig.trafficSplit[0].weight=25'], /trafficSplit\/0\/weight.*maximum/],
     ['logLevel TRACE', ['--set', 'configs.logLevel=TRACE'], /logLevel/],
     ['ttl 0', ['--set', 'gdpConfig.ttl=0'], /ttl/],
+    ['refreshInterval above a day', ['--set', 'configs.refreshInterval=86401'], /refreshInterval.*maximum/],
     ['failurePolicy Maybe', ['--set', 'webhook.failurePolicy=Maybe'], /failurePolicy/],
     ['timeoutSeconds 31', ['--set', 'webhook.timeoutSeconds=31'], /timeoutSeconds/],
     ['bad amkoUUID', ['--set', 'configs.amkoUUID=abc'], /amkoUUID/],

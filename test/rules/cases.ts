@@ -316,9 +316,26 @@ export const CASES: RuleCase[] = [
       o.spec.logLevel = 'TRACE';
     },
     errors: [
-      'spec.refreshInterval: Invalid value: 0: must be greater than or equal to 1',
+      'spec.refreshInterval: Invalid value: 0: must be between 1 and 86400',
       'spec.logLevel: Unsupported value: "TRACE": supported values: "INFO", "DEBUG", "WARN", "ERROR"',
     ],
+  },
+  {
+    name: 'refreshInterval above a day',
+    kind: 'GSLBConfig',
+    change: (o) => void (o.spec.refreshInterval = 3_000_000),
+    errors: ['spec.refreshInterval: Invalid value: 3000000: must be between 1 and 86400'],
+  },
+  {
+    name: 'refreshInterval 2^64',
+    kind: 'GSLBConfig',
+    change: (o) => void (o.spec.refreshInterval = 2 ** 64),
+    errors: ['spec.refreshInterval: Invalid value: 18446744073709552000: must be between 1 and 86400'],
+  },
+  {
+    name: 'refreshInterval at the maximum',
+    kind: 'GSLBConfig',
+    change: (o) => void (o.spec.refreshInterval = 86_400),
   },
   {
     name: 'refreshInterval not an integer',
@@ -498,6 +515,13 @@ export const CASES: RuleCase[] = [
     kind: 'GSLBHostRule',
     view: [GC, { ...GHR, metadata: { name: 'ghr-0', namespace: 'avi-system' } }],
     errors: ['spec.fqdn: Duplicate value: "app.avi.internal": already used by GSLBHostRule avi-system/ghr-0'],
+  },
+  {
+    name: 'fqdn used by another rule in other letter case (DNS names are case-insensitive)',
+    kind: 'GSLBHostRule',
+    change: (o) => void (o.spec.fqdn = 'App.AVI.internal'),
+    view: [GC, { ...GHR, metadata: { name: 'ghr-0', namespace: 'avi-system' } }],
+    errors: ['spec.fqdn: Duplicate value: "App.AVI.internal": already used by GSLBHostRule avi-system/ghr-0'],
   },
   {
     name: 'update keeping an fqdn another rule also has',

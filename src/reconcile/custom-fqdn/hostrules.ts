@@ -12,6 +12,7 @@ import { isStatus, kubeRequest } from '../../kube/http.js';
 import type { Logger } from '../../log.js';
 import type { MemberRecord, NamingStep } from '../members/types.js';
 import { buildMapping, FqdnMapping, type HostRule, type NamingResult } from './mapping.js';
+import { boundedDelay } from '../../timers.js';
 
 export const HOSTRULE_GROUP_VERSION = 'ako.vmware.com/v1beta1';
 const HOSTRULE_PATH = `/apis/${HOSTRULE_GROUP_VERSION}/hostrules`;
@@ -115,7 +116,7 @@ export class HostRuleNaming {
 
   private retry(st: ClusterState, delayMs: number): void {
     clearTimeout(st.timer);
-    st.timer = setTimeout(() => void this.discover(st), delayMs);
+    st.timer = setTimeout(() => void this.discover(st), boundedDelay(delayMs));
     st.timer.unref?.();
   }
 
@@ -190,7 +191,7 @@ export class HostRuleNaming {
       fire();
       return;
     }
-    this.debounce = setTimeout(fire, this.o.debounceMs ?? 50);
+    this.debounce = setTimeout(fire, boundedDelay(this.o.debounceMs ?? 50));
     this.debounce.unref?.();
   }
 }
