@@ -8,6 +8,7 @@ import { KINDS, isKindName, type KindName } from '../api/kinds.js';
 import type { Logger } from '../log.js';
 import { registry } from '../metrics.js';
 import { defaultsShared, patchFor, ruleIds, validate, type Operation } from '../rules/index.js';
+import { str } from '../rules/checks.js';
 import { namespaceOf } from '../rules/shared.js';
 import type { ClusterView } from '../rules/view.js';
 import { withFastPath } from './fast-path.js';
@@ -283,7 +284,8 @@ async function handleValidate(request: AdmissionRequest, opts: AdmissionAppOptio
   if (!kind || request.operation === 'DELETE' || request.operation === 'CONNECT' || isStatusWrite(request)) return allow;
   const view = await viewFor(kind, request, opts);
   const object = request.object ?? {};
-  const name = request.name ?? (object as { metadata?: { name?: string } }).metadata?.name ?? '';
+  // A string whatever a forged body carries: it goes into the Status message and details.name.
+  const name = str(request.name) ?? str((object as { metadata?: { name?: unknown } }).metadata?.name) ?? '';
   const result = validate(kind, object, {
     operation: request.operation,
     oldObject: request.oldObject ?? undefined,
