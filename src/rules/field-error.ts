@@ -94,21 +94,27 @@ export interface AggregateBounds {
 /**
  * Aggregate rendering of utilerrors.Aggregate: one error bare, several in `[a, b]`; duplicates
  * dropped. With bounds, each error is clipped and the list stops before it would pass
- * `maxChars`, ending with `and N more errors`.
+ * `maxChars`, ending with `and N more errors`; errors past that point are counted, not
+ * formatted (so N may count a duplicate of one listed).
  */
 export function formatAggregate(errors: readonly FieldError[], bounds?: AggregateBounds): string {
-  const item = bounds ? (e: FieldError) => clipText(formatFieldError(e), bounds.maxItemChars) : formatFieldError;
-  const msgs = [...new Set(errors.map(item))];
-  if (msgs.length === 1) return msgs[0]!;
-  if (!bounds) return `[${msgs.join(', ')}]`;
-  let text = '';
-  let shown = 0;
-  for (const m of msgs) {
-    if (shown > 0 && text.length + m.length + 2 > bounds.maxChars) break;
-    text += shown++ ? `, ${m}` : m;
+  if (!bounds) {
+    const msgs = [...new Set(errors.map(formatFieldError))];
+    return msgs.length === 1 ? msgs[0]! : `[${msgs.join(', ')}]`;
   }
-  const rest = msgs.length - shown;
-  return rest > 0 ? `[${text}, and ${rest} more errors]` : `[${text}]`;
+  const shown = new Set<string>();
+  let text = '';
+  let i = 0;
+  for (; i < errors.length; i++) {
+    const m = clipText(formatFieldError(errors[i]!), bounds.maxItemChars);
+    if (shown.has(m)) continue;
+    if (shown.size > 0 && text.length + m.length + 2 > bounds.maxChars) break;
+    text += shown.size ? `, ${m}` : m;
+    shown.add(m);
+  }
+  const rest = errors.length - i;
+  if (rest === 0) return shown.size === 1 ? text : `[${text}]`;
+  return `[${text}, and ${rest} more errors]`;
 }
 
 /** `supported values: "a", "b"` (the detail of a NotSupported error). */

@@ -94,12 +94,34 @@ export function validate(kind: KindName, input: unknown, ctx: RuleContext = {}):
 const MAP_FIELDS = new Set(['labels', 'annotations', 'label']);
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/**
+ * The field path without its last segment: `a.b[2]` -> `a.b`, `a.b` -> `a`, `m[k]` -> `m`; a path
+ * with nothing to remove comes back unchanged. String scans, not a `(…)$` regular expression,
+ * which backtracks over every start position (seconds for 100,000 errors).
+ */
+function parentOf(f: string): string {
+  if (f.endsWith(']')) {
+    // The segment opens at the first '[' after the previous ']' (a key may contain '[').
+    const open = f.indexOf('[', f.lastIndexOf(']', f.length - 2) + 1);
+    return open === -1 ? f : f.slice(0, open);
+  }
+  const dot = f.lastIndexOf('.');
+  return dot === -1 || f.indexOf('[', dot) !== -1 || f.indexOf(']', dot) !== -1 ? f : f.slice(0, dot);
+}
+
+/**
+ * Errors beyond which sortByDocumentOrder leaves them in the order found (schema errors, then
+ * each rule's, each in document order). Ordering costs about a microsecond per error and per
+ * node on the way to one: 100,000 errors in a 2.4 MiB body took half a second of CPU.
+ */
+const MAX_SORTED_ERRORS = 1_000;
+
 /** Sorts errors (stably) by where their field appears in the object, so output follows the manifest. */
 function sortByDocumentOrder(errors: FieldError[], input: unknown): void {
-  if (errors.length < 2) return; // nothing to order: skip walking the whole object (every allowed request)
+  // Nothing to order: skip walking the whole object (every allowed request).
+  if (errors.length < 2 || errors.length > MAX_SORTED_ERRORS) return;
   // Only the nodes on the way to an error field need a position: walk just those, without
   // recursion, so a deeply nested or huge body costs neither the stack nor quadratic path strings.
-  const parentOf = (f: string) => f.replace(/(\.[^.[\]]*|\[[^\]]*\])$/, '');
   const needed = new Set<string>();
   for (const e of errors) {
     for (let f = e.field; f && !needed.has(f); f = parentOf(f)) {
@@ -124,7 +146,7 @@ function sortByDocumentOrder(errors: FieldError[], input: unknown): void {
     for (let j = kids.length - 1; j >= 0; j--) if (needed.has(kids[j]![1])) stack.push(kids[j]!);
   }
   const positionOf = (field: string): number => {
-    for (let f = field; f; f = f.replace(/(\.[^.[\]]*|\[[^\]]*\])$/, '')) {
+    for (let f = field; f; f = parentOf(f)) {
       const p = pos.get(f);
       if (p !== undefined) return f === field ? p : p + 0.5;
       if (!/[.[]/.test(f)) break;
