@@ -11,7 +11,8 @@ import { defaultsShared, patchFor, ruleIds, validate, type Operation } from '../
 import { str } from '../rules/checks.js';
 import { namespaceOf } from '../rules/shared.js';
 import type { ClusterView } from '../rules/view.js';
-import { withFastPath } from './fast-path.js';
+import { withLargeBodyGate } from './body-gate.js';
+import { nextTurn, withFastPath, YIELD_ABOVE_BYTES } from './fast-path.js';
 import { tooDeepMessage, withinDepth } from './json-depth.js';
 import { countRejection, countRequest, observeDuration } from './metrics.js';
 import {
@@ -86,8 +87,13 @@ export function createAdmissionApp(opts: AdmissionAppOptions): AdmissionHandler 
   const parseJson = express.json({ limit: bodyLimit, type: 'application/json', strict: true, verify: refuseTooDeep });
   const decide = createDecider(opts);
 
+  // As on the fast path: after a large body is parsed, waiting connections get a turn first.
+  const yieldAfterLargeBody = (req: Request, _res: Response, next: NextFunction) => {
+    if (Number(req.headers['content-length'] ?? Infinity) > YIELD_ABOVE_BYTES) void nextTurn().then(() => next());
+    else next();
+  };
   for (const webhook of ['validate', 'mutate'] as const) {
-    app.post(`/${webhook}`, requireJson, parseJson, async (req: Request, res: Response) => {
+    app.post(`/${webhook}`, requireJson, parseJson, yieldAfterLargeBody, async (req: Request, res: Response) => {
       const reply = await decide(webhook, req.body);
       res.status(reply.status).json(reply.body);
     });
@@ -115,7 +121,7 @@ export function createAdmissionApp(opts: AdmissionAppOptions): AdmissionHandler 
     log.error({ path: req.path, err }, 'request failed');
     res.status(500).json(httpError(500, 'InternalError', 'internal error'));
   });
-  const handler = typeof bodyLimit === 'number' ? withFastPath(app, { decide, log, bodyLimit }) : (app as RequestListener);
+  const handler = withLargeBodyGate(typeof bodyLimit === 'number' ? withFastPath(app, { decide, log, bodyLimit }) : (app as RequestListener));
   return Object.assign(handler, { express: app });
 }
 
