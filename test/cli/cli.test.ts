@@ -6,9 +6,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { parseAllDocuments, stringify } from 'yaml';
 import { formatText, parseDocuments, validateDocuments, type InputDocument } from '../../src/commands/validate.js';
-import { CASES, NEW_UUID, caseTitle, objectOf, viewObjectsOf } from '../rules/cases.js';
+import { CASES, GC, NEW_UUID, caseTitle, objectOf, viewObjectsOf } from '../rules/cases.js';
 import { repoRoot } from '../admission/support.js';
 
 const TSX = path.join(repoRoot, 'node_modules/.bin/tsx');
@@ -70,6 +70,40 @@ describe('cli: validate over the rule case table', () => {
     const gdp = (name: string) => ({ apiVersion: 'amko.vmware.com/v1alpha2', kind: 'GlobalDeploymentPolicy', metadata: { name, namespace: 'avi-system' }, spec: { matchRules: { appSelector: { label: { app: 'a' } } } } });
     const out = validateDocuments([gdp('one'), gdp('two')].map((object, index) => ({ file: 'f', index, object })));
     assert.deepEqual(formatText(out), ['f: GlobalDeploymentPolicy/one: valid', 'f: GlobalDeploymentPolicy/two: metadata.name: Forbidden: only one GlobalDeploymentPolicy is allowed, and avi-system/one already exists']);
+  });
+});
+
+describe('cli: numbers JSON cannot hold', () => {
+  // YAML and JSON read 1e309 as Infinity and 2^64 as 18446744073709552000; the schema
+  // check refuses both, as the webhook does (test/admission/bounded-inputs.test.ts).
+  const gc = (refresh: string, json: boolean) => {
+    const text = json ? JSON.stringify(GC) : stringify(GC);
+    const needle = json ? '"refreshInterval":1800' : 'refreshInterval: 1800';
+    assert.ok(text.includes(needle));
+    return text.replace(needle, json ? `"refreshInterval":${refresh}` : `refreshInterval: ${refresh}`);
+  };
+  for (const [refresh, shown, detail] of [
+    ['1e309', 'Infinity', 'must be of type integer'],
+    ['-1e309', '-Infinity', 'must be of type integer'],
+    ['18446744073709551616', '18446744073709552000', 'must be between 1 and 86400'],
+  ] as const) {
+    for (const json of [false, true]) {
+      it(`refuses refreshInterval ${refresh} in ${json ? 'JSON' : 'YAML'}`, () => {
+        const out = validateDocuments(parseDocuments(gc(refresh, json), 'gc.yaml'));
+        assert.equal(out.valid, false);
+        assert.deepEqual(formatText(out).filter((l) => !l.includes(': warning: ')), [
+          `gc.yaml: GSLBConfig/gc-1: spec.refreshInterval: Invalid value: ${shown}: ${detail}`,
+        ]);
+      });
+    }
+  }
+  it('refuses the YAML spellings .inf and .nan', () => {
+    for (const [v, shown] of [['.inf', 'Infinity'], ['.nan', 'NaN']]) {
+      const out = validateDocuments(parseDocuments(gc(v, false), 'gc.yaml'));
+      assert.deepEqual(formatText(out).filter((l) => !l.includes(': warning: ')), [
+        `gc.yaml: GSLBConfig/gc-1: spec.refreshInterval: Invalid value: ${shown}: must be of type integer`,
+      ]);
+    }
   });
 });
 
