@@ -2,6 +2,7 @@
 // AdmissionReviews (autocannon, overallRate) for a long time, while the sync loop churns objects.
 //   tsx scripts/soak.ts [--rate 1000] [--duration 600] [--connections 20] [--sample 30]
 //                       [--no-churn] [--services 50] [--churn-per-s 3] [--weight-every 10]
+//                       [--server-node-options '--max-old-space-size=256']
 // Default (churn): two kube-apiservers (test/harness: cluster1 = own + member, cluster2 = member)
 // and the Avi simulator; the server under load is `amko serve` WITH the reconcile worker. Before
 // the load, --services LoadBalancer Services with status IPs are created (--services / 2 FQDNs,
@@ -11,7 +12,9 @@
 // changes. Afterwards it waits for convergence (`amko plan` empty, see test/reliability/drift.ts)
 // and reports churn ops, converged yes/no and time, and the Avi writes (2xx POST/PUT/PATCH/DELETE).
 // --no-churn: the previous webhook-only soak (the fuzzer's server child, no worker).
-// Reports the server's RSS every --sample seconds, the error count (non-2xx, errors, timeouts,
+// --server-node-options: NODE_OPTIONS for the server process only (e.g. the heap limit the
+// container entrypoint derives from the chart's memory limit).
+// Reports the server's RSS every --sample seconds and its peak (VmHWM), the error count (non-2xx, errors, timeouts,
 // and 200s whose body is not an AdmissionReview answer), and latency percentiles. Exits non-zero
 // on any error, when the churn did not converge, or when RSS in the second half of the run rises
 // more than 10 % above the first half's high-water mark (a leak, not warm-up).
@@ -42,12 +45,19 @@ const nServices = arg('services', 50);
 const churnPerS = arg('churn-per-s', 3);
 const weightEveryS = arg('weight-every', 10);
 const convergeTimeoutS = arg('converge-timeout', 120);
+const serverNodeOptions = (() => {
+  const i = process.argv.indexOf('--server-node-options');
+  return i >= 0 ? process.argv[i + 1]! : undefined;
+})();
+const serverEnv: Record<string, string> = serverNodeOptions === undefined ? {} : { NODE_OPTIONS: serverNodeOptions };
 
-const rssOf = (pid: number): number => {
+/** A /proc/<pid>/status field in KiB (VmRSS, VmHWM), as MiB with one decimal. */
+const statusMiB = (pid: number, field: 'VmRSS' | 'VmHWM'): number => {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  const kb = Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
   return Math.round(kb / 102.4) / 10;
 };
+const rssOf = (pid: number) => statusMiB(pid, 'VmRSS');
 const say = (m: string) => process.stderr.write(`soak: ${m}\n`);
 
 // --- churn environment: control planes, Avi simulator, amko serve with the worker -------------
@@ -101,7 +111,7 @@ async function startChurnEnv(): Promise<ChurnEnv> {
       Array.from({ length: nHosts }, (_, i) => createWithStatus(cl, SVC_PATH, lbService(`svc-${i}`, APPNS, { labels: { app: APP }, host: host(i), ip: `10.40.${ci + 1}.${i + 1}` }))),
     );
   }
-  const amko = await startAmkoServer({ kubeconfig: c[0].kubeconfigPath, worker: true, memberKubeconfig: cp.kubeconfigPath, env: { AVI_CA_FILE: caFile } });
+  const amko = await startAmkoServer({ kubeconfig: c[0].kubeconfigPath, worker: true, memberKubeconfig: cp.kubeconfigPath, env: { AVI_CA_FILE: caFile, ...serverEnv } });
   say(`control planes, Avi simulator, ${2 * nHosts} Services and amko serve (with the worker) up in ${Date.now() - t0} ms`);
   return { cp, c, sim, reader, amko };
 }
@@ -130,7 +140,7 @@ const aviWrites = (sim: AviSimulator) =>
 
 // --- the server under load ---------------------------------------------------------------------
 let env: ChurnEnv | undefined;
-let server: { url: string; ca: string; rssMiB(): number; stop(): Promise<void> };
+let server: { url: string; ca: string; pid: number; rssMiB(): number; stop(): Promise<void> };
 if (churn) {
   env = await startChurnEnv();
   const initial = await waitConverged(env, convergeTimeoutS * 1000);
@@ -140,9 +150,9 @@ if (churn) {
     process.exit(1);
   }
   const a = env.amko;
-  server = { url: a.url, ca: a.caPem, rssMiB: () => rssOf(a.pid), stop: () => a.stop() };
+  server = { url: a.url, ca: a.caPem, pid: a.pid, rssMiB: () => rssOf(a.pid), stop: () => a.stop() };
 } else {
-  server = await startServerProcess();
+  server = await startServerProcess(serverEnv);
 }
 
 async function stopChurnEnv(e: ChurnEnv): Promise<void> {
@@ -254,6 +264,7 @@ clearInterval(sampler);
 clearInterval(churnTimer);
 await churnBusy;
 rss.push({ t: Math.round((Date.now() - started) / 1000), MiB: server.rssMiB() });
+const peakRssMiB = statusMiB(server.pid, 'VmHWM');
 
 let churnReport: Record<string, unknown> | undefined;
 let converged = true;
@@ -296,7 +307,9 @@ const report = {
   errors: { total: errors, transport: result.errors, timeouts: result.timeouts, non2xx: result.non2xx, badBodies },
   latencyMs: { p50: lat.p50, p90: lat.p90, p99: lat.p99, p99_9: lat.p99_9, max: lat.max },
   ...(churnReport ? { churn: churnReport } : {}),
+  serverNodeOptions: serverNodeOptions ?? '',
   rssMiB: rss,
+  peakRssMiB,
   rssSecondHalfOverFirstHalfPeak: `${(growth * 100).toFixed(1)} %`,
 };
 console.log(JSON.stringify(report, null, 2));

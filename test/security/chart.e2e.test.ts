@@ -5,6 +5,8 @@
 //   to the chart's ServiceAccount; no binding to a built-in admin role.
 // - Pods: non-root (pod and container), read-only root filesystem, no privilege escalation,
 //   all capabilities dropped, RuntimeDefault seccomp, no host namespaces or hostPath volumes.
+// - Nothing outside the credentials Secret depends on the Avi password (a pod annotation
+//   hashed it once: anyone who can read pods could test guesses against the hash).
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -135,4 +137,28 @@ describe('security: the rendered Helm chart (real helm)', function () {
       });
     });
   }
+
+  describe('the Avi password', () => {
+    let n = 0;
+    const withPassword = (password: string, controllerCA = PEM) =>
+      render({ ...FULL, configs: { ...FULL.configs, controllerCA }, gslbLeaderCredentials: { username: 'admin', password } }, `password-${++n}`);
+    const outsideSecret = (objs: Obj[]) => objs.filter((o) => !(o.kind === 'Secret' && o.metadata.name === 'gslb-avi-secret'));
+
+    it('changes nothing but the credentials Secret, so nothing else can reveal it', async () => {
+      const [a, b] = await Promise.all([withPassword('s3cret'), withPassword('An0ther-pw')]);
+      assert.deepEqual(outsideSecret(a), outsideSecret(b));
+      const secretOf = (objs: Obj[]) => objs.find((o) => o.kind === 'Secret' && o.metadata.name === 'gslb-avi-secret');
+      assert.notDeepEqual(secretOf(a), secretOf(b));
+      const deployment = a.find((o) => o.kind === 'Deployment')!;
+      assert.deepEqual(Object.keys(deployment.spec.template.metadata.annotations ?? {}), ['checksum/avi-ca']);
+    });
+
+    it('a new controller CA still rolls the pods (its ConfigMap is hashed; it holds no secret)', async () => {
+      const other = PEM.replace('MIIB', 'MIIC');
+      const [a, b] = await Promise.all([withPassword('s3cret'), withPassword('s3cret', other)]);
+      const annotation = (objs: Obj[]) => objs.find((o) => o.kind === 'Deployment')!.spec.template.metadata.annotations['checksum/avi-ca'];
+      assert.match(annotation(a), /^[0-9a-f]{64}$/);
+      assert.notEqual(annotation(a), annotation(b));
+    });
+  });
 });
