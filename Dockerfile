@@ -43,8 +43,10 @@ COPY --from=build /src/dist ./dist
 # The CRDs and the webhook registrations ship inside the image (amko crds prints them too).
 COPY --from=build /out/crds ./crds
 COPY webhook-config ./webhook-config
+# Sizes V8's heap from the container's memory limit, then runs node (scripts/entrypoint.sh).
+COPY scripts/entrypoint.sh ./entrypoint.sh
 USER 10001:10001
 EXPOSE 8443
-ENTRYPOINT ["node", "/app/dist/cli.js"]
+ENTRYPOINT ["/bin/sh", "/app/entrypoint.sh", "/app/dist/cli.js"]
 # Outside a cluster the generated certificate goes to /tmp; the chart passes its own args.
 CMD ["serve", "--cert-dir=/tmp/certs"]

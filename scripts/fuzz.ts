@@ -1,5 +1,6 @@
 // `npm run fuzz`: fuzzes the live HTTPS admission endpoints (see test/fuzz/fuzzer.ts).
 //   tsx scripts/fuzz.ts [--requests N] [--seed S] [--concurrency C] [--json]
+//                       [--server-node-options '--max-old-space-size=256']  (NODE_OPTIONS of the server only)
 // Exits non-zero on any malformed answer, a fail-closed answer, a crash, or an unhealthy server afterwards.
 import { formatReport, runFuzz } from '../test/fuzz/fuzzer.js';
 
@@ -15,8 +16,10 @@ if (!Number.isInteger(requests) || requests < 1) {
   console.error('fuzz: --requests must be a positive integer');
   process.exit(2);
 }
+const serverNodeOptions = arg('server-node-options');
 const report = await runFuzz({
   requests,
+  serverEnv: serverNodeOptions === undefined ? undefined : { NODE_OPTIONS: serverNodeOptions },
   seed,
   concurrency,
   progressEvery: Math.max(1000, Math.floor(requests / 20)),

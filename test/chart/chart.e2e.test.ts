@@ -156,7 +156,14 @@ describe('Helm chart charts/amko (real helm)', function () {
     });
     assert.deepEqual(c.readinessProbe.httpGet, { path: '/readyz', port: 'https', scheme: 'HTTPS' });
     assert.deepEqual(c.livenessProbe.httpGet, { path: '/healthz', port: 'https', scheme: 'HTTPS' });
-    assert.deepEqual(c.resources, { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '384Mi' } });
+    assert.deepEqual(c.resources, { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '500m', memory: '512Mi' } });
+    // The image's entrypoint sizes V8's heap from this limit: it must run (no command override)
+    // and see the limit the kubelet enforces, whatever sets it (values, a LimitRange).
+    assert.equal(c.command, undefined);
+    assert.deepEqual(c.env.find((e: Obj) => e.name === 'AMKO_MEMORY_LIMIT'), {
+      name: 'AMKO_MEMORY_LIMIT',
+      valueFrom: { resourceFieldRef: { containerName: 'amko', resource: 'limits.memory' } },
+    });
     assert.deepEqual(c.args, [
       'serve',
       '--port=8443',

@@ -61,6 +61,8 @@ export interface FuzzOptions {
   /** Called every `progressEvery` requests. */
   onProgress?: (done: number, report: FuzzReport) => void;
   progressEvery?: number;
+  /** Extra environment of the server process (e.g. NODE_OPTIONS with a heap limit). */
+  serverEnv?: Record<string, string>;
 }
 
 export interface FuzzReport {
@@ -492,7 +494,16 @@ export interface ServerProcess {
   child: ChildProcess;
   exited: () => boolean;
   rssMiB(): number;
+  /** Peak RSS so far (VmHWM). */
+  peakRssMiB(): number;
   stop(): Promise<void>;
+}
+
+/** A /proc/<pid>/status memory field (VmRSS, VmHWM; KiB there) in MiB with one decimal. */
+function statusMiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+  return Math.round(kb / 102.4) / 10;
 }
 
 export async function startServerProcess(env: Record<string, string> = {}): Promise<ServerProcess> {
@@ -525,11 +536,8 @@ export async function startServerProcess(env: Record<string, string> = {}): Prom
     pid: child.pid!,
     child,
     exited: () => exited,
-    rssMiB() {
-      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-      const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-      return Math.round(kb / 102.4) / 10;
-    },
+    rssMiB: () => statusMiB(child.pid!, 'VmRSS'),
+    peakRssMiB: () => statusMiB(child.pid!, 'VmHWM'),
     async stop() {
       if (exited) return;
       const done = new Promise((res) => child.once('exit', res));
@@ -548,7 +556,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
   const g = new Gen(prng(seed));
   const fixtures = loadFixtures();
   const concurrency = opts.concurrency ?? 8;
-  const server = await startServerProcess();
+  const server = await startServerProcess(opts.serverEnv);
   const base = new URL(server.url);
   const agent = new https.Agent({ keepAlive: true, maxSockets: concurrency, ca: server.ca });
   const weighted = CATEGORIES.flatMap((c) => Array<Category>(WEIGHTS[c]).fill(c));
@@ -621,6 +629,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
       const v = await send(agent, base, server.ca, jsonRequest('fixture', endpointOf(fx.name), fx.body)).catch(() => undefined);
       report.healthyAfter = h !== undefined && h !== 'client-aborted' && h.status === 200 && v !== undefined && v !== 'client-aborted' && v.status === 200;
       report.rss.afterMiB = server.rssMiB();
+      peak = Math.max(peak, server.peakRssMiB()); // the kernel's high-water mark, between samples too
     }
   } finally {
     clearInterval(sampler);
