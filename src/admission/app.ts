@@ -11,6 +11,7 @@ import { defaultsShared, patchFor, ruleIds, validate, type Operation } from '../
 import { str } from '../rules/checks.js';
 import { namespaceOf } from '../rules/shared.js';
 import type { ClusterView } from '../rules/view.js';
+import { boundedDelay } from '../timers.js';
 import { withLargeBodyGate } from './body-gate.js';
 import { nextTurn, withFastPath, YIELD_ABOVE_BYTES } from './fast-path.js';
 import { tooDeepMessage, withinDepth } from './json-depth.js';
@@ -26,7 +27,6 @@ import {
   type AdmissionRequest,
   type AdmissionResponse,
 } from './review.js';
-import { boundedDelay } from '../timers.js';
 
 /** The view the webhook reads other objects from; `confirm` reads the API server directly (no cache lag). */
 export interface AdmissionView extends ClusterView {

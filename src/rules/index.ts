@@ -111,8 +111,8 @@ function parentOf(f: string): string {
 
 /**
  * Errors beyond which sortByDocumentOrder leaves them in the order found (schema errors, then
- * each rule's, each in document order). Ordering costs about a microsecond per error and per
- * node on the way to one: 100,000 errors in a 2.4 MiB body took half a second of CPU.
+ * each rule's, each in document order). Ordering costs microseconds per error and per node on
+ * the way to one: 100,000 errors in a 2.4 MiB body took about a second of CPU.
  */
 const MAX_SORTED_ERRORS = 1_000;
 
