@@ -58,7 +58,7 @@ describe('reliability: a refresh interval past 2^31-1 ms (real kube-apiserver + 
       kubeConfig: c1.kubeConfig,
       memberKubeconfigPath: cp.kubeconfigPath,
       log,
-      leaderElection: { identity: 'refresh-e2e', leaseName: 'refresh-e2e-lease', leaseDurationMs: 3000, renewIntervalMs: 1000, retryIntervalMs: 300 },
+      leaderElection: false,
       ...simWorkerOptions(sim, log),
       refreshIntervalMs: 3_000_000 * 1000,
     });
