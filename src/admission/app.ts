@@ -13,7 +13,7 @@ import { namespaceOf } from '../rules/shared.js';
 import type { ClusterView } from '../rules/view.js';
 import { boundedDelay } from '../timers.js';
 import { withLargeBodyGate } from './body-gate.js';
-import { nextTurn, withFastPath, YIELD_ABOVE_BYTES } from './fast-path.js';
+import { withFastPath } from './fast-path.js';
 import { tooDeepMessage, withinDepth } from './json-depth.js';
 import { countRejection, countRequest, observeDuration } from './metrics.js';
 import {
@@ -87,13 +87,8 @@ export function createAdmissionApp(opts: AdmissionAppOptions): AdmissionHandler 
   const parseJson = express.json({ limit: bodyLimit, type: 'application/json', strict: true, verify: refuseTooDeep });
   const decide = createDecider(opts);
 
-  // As on the fast path: after a large body is parsed, waiting connections get a turn first.
-  const yieldAfterLargeBody = (req: Request, _res: Response, next: NextFunction) => {
-    if (Number(req.headers['content-length'] ?? Infinity) > YIELD_ABOVE_BYTES) void nextTurn().then(() => next());
-    else next();
-  };
   for (const webhook of ['validate', 'mutate'] as const) {
-    app.post(`/${webhook}`, requireJson, parseJson, yieldAfterLargeBody, async (req: Request, res: Response) => {
+    app.post(`/${webhook}`, requireJson, parseJson, async (req: Request, res: Response) => {
       const reply = await decide(webhook, req.body);
       res.status(reply.status).json(reply.body);
     });

@@ -17,14 +17,6 @@ import { httpError } from './review.js';
 
 const JSON_CONTENT_TYPE = /^application\/json(?:; ?charset=utf-8)?$/i;
 
-/** Bodies larger than this yield to the event loop between parsing and the rules (real reviews are a few KiB). */
-export const YIELD_ABOVE_BYTES = 64 * 1024;
-
-/** Resolves after the event loop has served the I/O that is waiting. */
-export function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
-
 export interface FastPathOptions {
   decide: (webhook: Webhook, body: unknown) => Promise<Reply>;
   log: Logger;
@@ -104,10 +96,7 @@ function readBody(webhook: Webhook, req: IncomingMessage, res: ServerResponse, o
       send(res, { status: 400, body: httpError(400, 'BadRequest', `request body is not valid JSON: ${message}`) });
       return;
     }
-    // A large body took its time to parse: let the connections waiting meanwhile (a probe's
-    // TLS handshake, small reviews) have a turn before the rules run on it.
-    const decided = size > YIELD_ABOVE_BYTES ? nextTurn().then(() => opts.decide(webhook, body)) : opts.decide(webhook, body);
-    decided.then(
+    opts.decide(webhook, body).then(
       (reply) => send(res, reply),
       (err: unknown) => {
         opts.log.error({ path: `/${webhook}`, err }, 'request failed');
