@@ -115,12 +115,12 @@ describe('image: the built image run as the chart’s Deployment (podman, uid 10
     await cp?.stop();
   });
 
-  it('the image: amko --version prints the package.json version; the default user is 10001, the entrypoint node', async () => {
+  it('the image: amko --version prints the package.json version; the default user is 10001, the entrypoint sizes the heap and runs node', async () => {
     const r = await execFileP('bash', [IMAGE_SH, 'run', '--rm', '--pull=never', image, '--version']);
     assert.deepEqual([r.stdout, r.stderr], [`${PKG_VERSION}\n`, '']);
     const cfg = JSON.parse(await podman(['image', 'inspect', '--format', '{{json .Config}}', image])) as Obj;
     assert.equal(cfg.User, '10001:10001');
-    assert.deepEqual(cfg.Entrypoint, ['node', '/app/dist/cli.js']);
+    assert.deepEqual(cfg.Entrypoint, ['/bin/sh', '/app/entrypoint.sh', '/app/dist/cli.js']);
   });
 
   it('the install guide: member-cluster Secret, helm install with the simulator as GSLB leader, the local image in the Deployment', async () => {
@@ -182,6 +182,13 @@ describe('image: the built image run as the chart’s Deployment (podman, uid 10
       60_000,
       tail,
     );
+
+    // The entrypoint gave V8's heap half the memory limit (chart: AMKO_MEMORY_LIMIT from limits.memory)
+    // and exec'd node, so the server is PID 1 with that NODE_OPTIONS.
+    const environ = (await podman(['exec', p.name, 'sh', '-c', 'tr "\\0" "\\n" </proc/1/environ'])).split('\n');
+    const heapMiB = quantity(c.resources.limits.memory) / 2 ** 20 / 2;
+    assert.ok(environ.includes(`NODE_OPTIONS=--max-old-space-size=${heapMiB}`), environ.filter((l) => l.startsWith('NODE_') || l.startsWith('AMKO_')).join(' '));
+    assert.match(await podman(['exec', p.name, 'cat', '/proc/1/cmdline']), /^node\0\/app\/dist\/cli\.js\0serve\0/);
 
     const secret = await getJson(['secret', 'amko-webhook-tls', '-n', NS]);
     const ca = Buffer.from(secret.data['ca.crt'], 'base64').toString();
