@@ -2,9 +2,12 @@
 # The container's entrypoint: runs node with V8's old-generation heap sized from the
 # container's memory limit, then the given arguments (the Dockerfile passes dist/cli.js serve).
 #
-# V8 sizes its heap from the machine's memory, not the container's: with a 384 MiB limit on a
-# large node the heap may grow past the limit, and the kernel kills the process (OOMKilled)
-# before V8 ever collects garbage in earnest. The size must be given when node starts
+# Node's own default heap limit depends on its version and on whether it can see a cgroup limit:
+# Node 24 takes half of a cgroup limit it reads, Node 20 without a visible limit takes a share of
+# the machine's memory (4 GiB on a 24 GiB machine). A heap allowed past the container's limit
+# grows until the kernel kills the process (OOMKilled) before V8 collects garbage in earnest.
+# Stated here, the heap follows the container's limit whatever the Node version, also when the
+# limit comes only through the Downward API. The size must be given when node starts
 # (--max-old-space-size), so it is decided here, before exec.
 #
 # The limit: AMKO_MEMORY_LIMIT in bytes (the chart sets it from resources.limits.memory through
