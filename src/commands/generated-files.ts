@@ -1,0 +1,19 @@
+// One writer for the files generated from src/api (CRDs, editor schemas): one file per kind into a
+// directory, and generated files of that extension no kind owns any more are removed.
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { KIND_NAMES, type KindName } from '../api/kinds.js';
+
+/** Writes `render(kind)` to `dir/fileName(kind)` for every kind; returns the paths written. */
+export function writeGeneratedFiles(dir: string, ext: string, fileName: (kind: KindName) => string, render: (kind: KindName) => string): string[] {
+  mkdirSync(dir, { recursive: true });
+  const names = KIND_NAMES.map((kind) => {
+    const name = fileName(kind);
+    writeFileSync(path.join(dir, name), render(kind));
+    return name;
+  });
+  for (const f of readdirSync(dir)) {
+    if (f.endsWith(ext) && !names.includes(f)) rmSync(path.join(dir, f));
+  }
+  return names.map((n) => path.join(dir, n));
+}
