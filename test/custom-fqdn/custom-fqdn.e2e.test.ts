@@ -20,6 +20,7 @@ import {
   k,
   kTry,
   mergePatch,
+  replaceSpec,
   schemalessCrd,
   simReader,
   simWorkerOptions,
@@ -118,14 +119,14 @@ describe('custom global FQDNs through AKO HostRules (worker + Avi simulator)', f
       });
       return;
     }
-    await k(c, 'PUT', `${HR_PATH}/${name}`, { ...cur.json, spec: hostRuleSpec(spec) });
+    await replaceSpec(c, `${HR_PATH}/${name}`, hostRuleSpec(spec));
     if (cur.json.status?.status !== status) await mergePatch(c, `${HR_PATH}/${name}/status`, { status: { status } });
   }
   const setHrStatus = (c: ClusterHandle, name: string, status: string) => mergePatch(c, `${HR_PATH}/${name}/status`, { status: { status } });
 
   async function setCustomMode(on: boolean): Promise<void> {
     const gc = await k(c1, 'GET', `${GC_PATH}/gc-1`);
-    await k(c1, 'PUT', `${GC_PATH}/gc-1`, { ...gc, spec: { ...gc.spec, useCustomGlobalFqdn: on } });
+    await replaceSpec(c1, `${GC_PATH}/gc-1`, { ...gc.spec, useCustomGlobalFqdn: on });
   }
 
   before(async function () {

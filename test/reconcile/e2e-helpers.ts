@@ -25,6 +25,19 @@ export async function kTry(cluster: ClusterHandle, method: string, p: string, bo
   return { status: r.status, json: r.json };
 }
 
+/**
+ * Replace an object's spec as `kubectl edit` would: read, PUT with that resourceVersion, and on 409 (the worker wrote
+ * status in between) read again and retry. Returns the stored object.
+ */
+export async function replaceSpec(cluster: ClusterHandle, p: string, spec: unknown, attempts = 5): Promise<any> {
+  for (let i = 1; ; i++) {
+    const cur = await k(cluster, 'GET', p);
+    const r = await kTry(cluster, 'PUT', p, { ...cur, spec });
+    if (r.status < 300) return r.json;
+    if (r.status !== 409 || i === attempts) throw new Error(`PUT ${p}: ${r.status} ${JSON.stringify(r.json).slice(0, 300)}`);
+  }
+}
+
 export async function mergePatch(cluster: ClusterHandle, p: string, body: unknown): Promise<any> {
   const { default: https } = await import('node:https');
   const url = new URL(cluster.url + p);

@@ -24,6 +24,7 @@ import {
   k,
   kTry,
   mergePatch,
+  replaceSpec,
   simReader,
   simWorkerOptions,
   waitFor,
@@ -98,7 +99,7 @@ describe('reconcile worker end to end (real kube-apiservers + Avi simulator)', f
     if (cur.status === 404) {
       await k(c1, 'POST', GDP_PATH, { apiVersion: 'amko.vmware.com/v1alpha2', kind: 'GlobalDeploymentPolicy', metadata: { name: 'global-gdp' }, spec });
     } else {
-      await k(c1, 'PUT', `${GDP_PATH}/global-gdp`, { ...cur.json, spec });
+      await replaceSpec(c1, `${GDP_PATH}/global-gdp`, spec);
     }
   }
   /**

@@ -17,7 +17,7 @@ import { sharedControlPlanes } from '../harness/shared.js';
 import type { ClusterHandle, ControlPlanes } from '../harness/control-plane.js';
 import { startAviSimulator, type AviSimulator } from '../avi-sim/server.js';
 import { akoAnnotations } from '../reconcile/fixtures.js';
-import { createWithStatus, ensureNamespace, installAmkoCrds, k, kTry, mergePatch, waitFor } from '../reconcile/e2e-helpers.js';
+import { createWithStatus, ensureNamespace, installAmkoCrds, k, kTry, mergePatch, replaceSpec, waitFor } from '../reconcile/e2e-helpers.js';
 import { aviDrift } from './drift.js';
 
 const NS = 'avi-system';
@@ -76,8 +76,7 @@ describe('reliability: faults (real kube-apiservers + Avi simulator)', function 
   let weight = 5;
   async function bumpWeight(): Promise<number> {
     weight = (weight % 19) + 1;
-    const cur = await k(c1, 'GET', `${GDP_PATH}/global-gdp`);
-    await k(c1, 'PUT', `${GDP_PATH}/global-gdp`, { ...cur, spec: { ...baseGdp, trafficSplit: [{ cluster: 'cluster1', weight, priority: 10 }, baseGdp.trafficSplit[1]] } });
+    await replaceSpec(c1, `${GDP_PATH}/global-gdp`, { ...baseGdp, trafficSplit: [{ cluster: 'cluster1', weight, priority: 10 }, baseGdp.trafficSplit[1]] });
     return weight;
   }
 
