@@ -4,19 +4,19 @@
 // them (served with API-server metadata: uid, resourceVersion, managedFields,
 // kubectl's last-applied annotation; cached through the informers' transform
 // slimMemberObject), the
-// derived members per object, and the Avi-side cache (AviStateCache, filled by
-// a full resync from controller-rendered copies of the desired objects).
+// derived members per object (the source stage into a MemberIndex), and the
+// Avi-side cache (AviStateCache, filled by a full resync from controller-rendered
+// copies of what the plan stage creates).
 // Reports RSS and heap after a full GC, before (empty) and after.
-import type { KubernetesObject, V1Ingress, V1Service } from '@kubernetes/client-node';
-import { buildDesiredGs, type DesiredInputs } from '../src/reconcile/desired/gslbservice.js';
-import { deriveIngress, deriveRoute, deriveService, type DeriveContext, type Route } from '../src/reconcile/members/derive.js';
-import { selectionFromGdp } from '../src/reconcile/members/selection.js';
-import { gsKey, identityNaming, type NamedMember } from '../src/reconcile/members/types.js';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import type { GDPSpec } from '../src/api/index.js';
 import type { GslbService, HealthMonitor } from '../src/avi/types.js';
 import { AviStateCache } from '../src/reconcile/avi-state.js';
 import { slimMemberObject } from '../src/reconcile/cluster.js';
-import { namedRecord } from '../src/reconcile/member-clusters.js';
+import { MemberIndex } from '../src/reconcile/member-index.js';
+import { identityNaming } from '../src/reconcile/members/types.js';
+import { planKeySet, planKeys, type PlanInputs } from '../src/reconcile/plan.js';
+import { deriveContext, objectId, objectMembers, type SourceResource } from '../src/reconcile/source.js';
 import { APP, CLUSTERS, COLLECTIONS, TRAFFIC, benchObjects } from './sync-objects.js';
 
 const n = Number(process.argv[2] ?? 10_000);
@@ -59,35 +59,21 @@ for (const o of benchObjects(n).objects) {
 
 const afterCaches = rss();
 
-// Derived members per object and object ids per key (as the worker keeps them).
-const objMembers = new Map<string, NamedMember[]>();
-const keyObjs = new Map<string, Set<string>>();
+// Derived members per object and object ids per key: the worker's source stage (source.ts) into its MemberIndex.
+const index = new MemberIndex(() => undefined);
+const source = { gdp, tenant: 'admin', naming: identityNaming };
 for (const [k, objs] of caches) {
   const cluster = CLUSTERS.find((c) => k.startsWith(c))!;
-  const ctx: DeriveContext = { cluster, selection: selectionFromGdp(gdp), defaultTenant: 'admin', namespace: () => undefined };
-  for (const [id, o] of objs) {
-    const r = k.endsWith(COLLECTIONS.ingresses)
-      ? deriveIngress(o as V1Ingress, ctx)
-      : k.endsWith(COLLECTIONS.services)
-        ? deriveService(o as V1Service, ctx)
-        : deriveRoute(o as Route, ctx);
-    const named = r.members.map((m) => namedRecord(m, identityNaming(m)!));
-    const objId = `${k}/${id}`;
-    objMembers.set(objId, named);
-    for (const m of named) {
-      const key = gsKey(m.tenant, m.gsName);
-      let s = keyObjs.get(key);
-      if (!s) keyObjs.set(key, (s = new Set()));
-      s.add(objId);
-    }
-  }
+  const resource: SourceResource = k.endsWith(COLLECTIONS.ingresses) ? 'ingresses' : k.endsWith(COLLECTIONS.services) ? 'services' : 'routes';
+  const ctx = deriveContext(cluster, source, () => undefined);
+  for (const o of objs.values()) index.set(objectId(cluster, resource, o), objectMembers(resource, o, ctx, identityNaming), false);
 }
 
 const afterMembers = rss();
 
-// The Avi-side cache as the worker keeps it (AviStateCache: identity plus the diff's canonical form), filled from
-// the controller-rendered objects (desired + uuid/url/tenant_ref) by a full resync.
-const inputs: DesiredInputs = { createdBy: 'amko-bench', amkoUuid: 'bench', gdp, hostRules: new Map(), templates: new Map() };
+// The Avi-side cache as the worker keeps it (AviStateCache: identity plus the diff's canonical form), filled by a
+// full resync from controller-rendered copies of what the plan stage creates against an empty controller.
+const inputs: PlanInputs = { createdBy: 'amko-bench', amkoUuid: 'bench', gdp, hostRules: new Map(), templates: new Map(), members: (key) => index.membersOf(key) };
 const aviCache = new AviStateCache(() => inputs.createdBy);
 let gsCount = 0;
 let hmCount = 0;
@@ -95,17 +81,15 @@ let hmCount = 0;
 (function resync() {
   const listedGs: GslbService[] = [];
   const listedHms: HealthMonitor[] = [];
-  for (const [key, ids] of keyObjs) {
-    const members: NamedMember[] = [];
-    for (const id of ids) for (const m of objMembers.get(id) ?? []) if (gsKey(m.tenant, m.gsName) === key) members.push(m);
-    const [tenant, gsName] = [members[0]!.tenant, members[0]!.gsName];
-    const d = buildDesiredGs(tenant, gsName, members, inputs);
-    if (!d) continue;
-    gsCount++;
-    const tenantRef = `https://avi/api/tenant/${tenant}#${tenant}`;
-    listedGs.push({ ...JSON.parse(JSON.stringify(d.gs)), uuid: crypto.randomUUID(), url: `https://avi/api/gslbservice/${key}`, tenant_ref: tenantRef, _last_modified: String(Date.now()) });
-    for (const hm of d.hms) listedHms.push({ ...JSON.parse(JSON.stringify(hm)), uuid: crypto.randomUUID(), tenant_ref: tenantRef });
+  for (const op of planKeys(planKeySet(index, aviCache, inputs.createdBy), inputs, aviCache)) {
+    const tenantRef = `https://avi/api/tenant/${op.tenant}#${op.tenant}`;
+    if (op.op === 'create-gs') {
+      listedGs.push({ ...JSON.parse(JSON.stringify(op.gs)), uuid: crypto.randomUUID(), url: `https://avi/api/gslbservice/${op.key}`, tenant_ref: tenantRef, _last_modified: String(Date.now()) });
+    } else if (op.op === 'create-hm') {
+      listedHms.push({ ...JSON.parse(JSON.stringify(op.hm)), uuid: crypto.randomUUID(), tenant_ref: tenantRef });
+    }
   }
+  gsCount = listedGs.length;
   hmCount = listedHms.length;
   aviCache.replace(listedGs, listedHms, inputs.createdBy, 'admin', aviCache.mark());
 })();
@@ -132,4 +116,4 @@ process.send?.({
 });
 // Keep everything alive until the report is sent.
 setTimeout(() => process.exit(0), 200).unref();
-void [caches, objMembers, aviCache];
+void [caches, index, aviCache];

@@ -29,7 +29,7 @@ kc.loadFromFile(cfg.ownKubeconfig);
 const caPem = readFileSync(cfg.simCaFile, 'utf8');
 const worker = createReconcileWorker({
   kubeConfig: kc,
-  memberKubeconfigPath: cfg.memberKubeconfig,
+  memberKubeconfig: cfg.memberKubeconfig,
   log,
   aviFactory: (c) => AviClient.create({ ...c, caPem, log, maxSockets: Math.max(8, cfg.concurrency) }),
   leaderElection: false,

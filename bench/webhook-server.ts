@@ -12,7 +12,8 @@
 // Args: <certFile> <keyFile>. Env: LOG_LEVEL (default info), BENCH_HOSTRULES (default 500).
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { createAdmissionApp, type AdmissionView } from '../src/admission/app.js';
+import { createAdmissionApp } from '../src/admission/app.js';
+import type { AdmissionView } from '../src/admission/view.js';
 import { startHttpsServer } from '../src/admission/server.js';
 import { fileCertificateSource } from '../src/certs/local-files.js';
 import { createLogger } from '../src/log.js';

@@ -118,7 +118,7 @@ async function startChurnEnv(): Promise<ChurnEnv> {
 
 /** Empty when the Avi state is the desired state (the worker's plan is empty, every GslbService once). */
 const drift = (e: ChurnEnv) =>
-  aviDrift({ kubeConfig: e.c[0].kubeConfig, memberKubeconfigPath: e.cp.kubeconfigPath, sim: e.sim, reader: e.reader, createdBy: CB, expectedGs: nHosts });
+  aviDrift({ kubeConfig: e.c[0].kubeConfig, memberKubeconfig: e.cp.kubeconfigPath, sim: e.sim, reader: e.reader, createdBy: CB, expectedGs: nHosts });
 
 async function waitConverged(e: ChurnEnv, timeoutMs: number): Promise<{ converged: boolean; ms: number; last: string[] }> {
   const t0 = Date.now();

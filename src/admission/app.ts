@@ -15,23 +15,22 @@ import { boundedDelay } from '../timers.js';
 import { withLargeBodyGate } from './body-gate.js';
 import { withFastPath } from './fast-path.js';
 import { tooDeepMessage, withinDepth } from './json-depth.js';
-import { countRejection, countRequest, observeDuration } from './metrics.js';
+import { countBadRequest, countRejection, countRequest, observeDuration } from './metrics.js';
 import {
   BadRequest,
   decodeReview,
   forbiddenStatus,
-  httpError,
+  httpStatusBody,
   internalStatus,
   invalidStatus,
   review,
+  tooLargeMessage,
   type AdmissionRequest,
   type AdmissionResponse,
+  type Reply,
+  type Webhook,
 } from './review.js';
-
-/** The view the webhook reads other objects from; `confirm` reads the API server directly (no cache lag). */
-export interface AdmissionView extends ClusterView {
-  confirm?(kinds: KindName[]): Promise<ClusterView>;
-}
+import type { AdmissionView } from './view.js';
 
 export interface AdmissionAppOptions {
   /** Own-cluster view. Without one, cross-object rules are skipped and each answer says so in a warning. */
@@ -79,7 +78,7 @@ export function createAdmissionApp(opts: AdmissionAppOptions): AdmissionHandler 
   const requireJson = (req: Request, res: Response, next: NextFunction) => {
     if (!req.is('application/json')) {
       countBadRequest(webhookOf(req));
-      res.status(400).json(httpError(400, 'BadRequest', 'content-type must be application/json'));
+      res.status(400).json(httpStatusBody(400, 'BadRequest', 'content-type must be application/json'));
       return;
     }
     next();
@@ -95,7 +94,7 @@ export function createAdmissionApp(opts: AdmissionAppOptions): AdmissionHandler 
   }
 
   app.use((_req: Request, res: Response) => {
-    res.status(404).json(httpError(404, 'NotFound', 'not found'));
+    res.status(404).json(httpStatusBody(404, 'NotFound', 'not found'));
   });
   // Express 5 error handler: body-parser failures (bad JSON, too large, bad charset) and anything unexpected.
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
@@ -110,11 +109,11 @@ export function createAdmissionApp(opts: AdmissionAppOptions): AdmissionHandler 
             : (e.message ?? 'bad request');
       countBadRequest(webhookOf(req));
       log.warn({ path: req.path, type: e.type, err: e.message }, 'bad request');
-      res.status(400).json(httpError(400, 'BadRequest', message));
+      res.status(400).json(httpStatusBody(400, 'BadRequest', message));
       return;
     }
     log.error({ path: req.path, err }, 'request failed');
-    res.status(500).json(httpError(500, 'InternalError', 'internal error'));
+    res.status(500).json(httpStatusBody(500, 'InternalError', 'internal error'));
   });
   const handler = withLargeBodyGate(typeof bodyLimit === 'number' ? withFastPath(app, { decide, log, bodyLimit }) : (app as RequestListener));
   return Object.assign(handler, { express: app });
@@ -137,24 +136,6 @@ function refuseTooDeep(_req: unknown, _res: unknown, buf: Buffer, charset: strin
   if (!withinDepth(utf8)) throw Object.assign(new Error(tooDeepMessage()), { status: 400, type: 'entity.too.deep' });
 }
 
-export type Webhook = 'validate' | 'mutate';
-
-/** An answer to POST /validate or /mutate: HTTP status and the JSON body. */
-export interface Reply {
-  status: number;
-  body: unknown;
-}
-
-/** "request body larger than the limit of …": the 400 message for an oversized body. */
-export function tooLargeMessage(bodyLimit: string | number): string {
-  return `request body larger than the limit of ${typeof bodyLimit === 'number' ? `${bodyLimit} bytes` : bodyLimit}`;
-}
-
-/** Counts a request refused before any decision (bad body, bad content type). */
-export function countBadRequest(webhook: string): void {
-  countRequest(webhook, '', '', 'bad_request');
-}
-
 /**
  * The decision for one parsed request body: envelope check, the rules, metrics and the
  * decision log line. Shared by the express routes and the fast path (fast-path.ts).
@@ -174,7 +155,7 @@ export function createDecider(opts: AdmissionAppOptions): (webhook: Webhook, bod
       if (!(err instanceof BadRequest)) throw err;
       countBadRequest(webhook);
       log.warn({ webhook, err: err.message }, 'bad admission request');
-      return { status: 400, body: httpError(400, 'BadRequest', err.message) };
+      return { status: 400, body: httpStatusBody(400, 'BadRequest', err.message) };
     }
     const { version, request } = decoded;
     const kind = request.kind.kind;

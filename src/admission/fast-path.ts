@@ -11,9 +11,9 @@
 // function (createDecider), the same 400 Status bodies and messages, the same headers.
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Logger } from '../log.js';
-import { countBadRequest, tooLargeMessage, type Reply, type Webhook } from './app.js';
+import { countBadRequest } from './metrics.js';
 import { tooDeepMessage, withinDepth } from './json-depth.js';
-import { httpError } from './review.js';
+import { httpStatusBody, tooLargeMessage, type Reply, type Webhook } from './review.js';
 
 const JSON_CONTENT_TYPE = /^application\/json(?:; ?charset=utf-8)?$/i;
 
@@ -69,21 +69,21 @@ function readBody(webhook: Webhook, req: IncomingMessage, res: ServerResponse, o
     // The client went away mid-body; answered (to no one) as express did: a 400 Status.
     countBadRequest(webhook);
     opts.log.warn({ path: `/${webhook}`, type: 'request.aborted', err: err.message }, 'bad request');
-    send(res, { status: 400, body: httpError(400, 'BadRequest', 'request aborted') });
+    send(res, { status: 400, body: httpStatusBody(400, 'BadRequest', 'request aborted') });
   });
   req.on('end', () => {
     if (tooLarge) {
       const message = tooLargeMessage(limit);
       countBadRequest(webhook);
       opts.log.warn({ path: `/${webhook}`, type: 'entity.too.large', err: 'request entity too large' }, 'bad request');
-      send(res, { status: 400, body: httpError(400, 'BadRequest', message) });
+      send(res, { status: 400, body: httpStatusBody(400, 'BadRequest', message) });
       return;
     }
     const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
     if (!withinDepth(bytes)) {
       countBadRequest(webhook);
       opts.log.warn({ path: `/${webhook}`, type: 'entity.too.deep', bytes: size }, 'bad request');
-      send(res, { status: 400, body: httpError(400, 'BadRequest', tooDeepMessage()) });
+      send(res, { status: 400, body: httpStatusBody(400, 'BadRequest', tooDeepMessage()) });
       return;
     }
     let body: unknown;
@@ -93,14 +93,14 @@ function readBody(webhook: Webhook, req: IncomingMessage, res: ServerResponse, o
       const message = (err as Error).message;
       countBadRequest(webhook);
       opts.log.warn({ path: `/${webhook}`, type: 'entity.parse.failed', err: message }, 'bad request');
-      send(res, { status: 400, body: httpError(400, 'BadRequest', `request body is not valid JSON: ${message}`) });
+      send(res, { status: 400, body: httpStatusBody(400, 'BadRequest', `request body is not valid JSON: ${message}`) });
       return;
     }
     opts.decide(webhook, body).then(
       (reply) => send(res, reply),
       (err: unknown) => {
         opts.log.error({ path: `/${webhook}`, err }, 'request failed');
-        send(res, { status: 500, body: httpError(500, 'InternalError', 'internal error') });
+        send(res, { status: 500, body: httpStatusBody(500, 'InternalError', 'internal error') });
       },
     );
   });

@@ -43,6 +43,11 @@ export function countRequest(webhook: string, kind: string, operation: string, r
   cached(requestChildren, key, () => admissionRequests.labels({ webhook, kind, operation, result })).inc();
 }
 
+/** Counts a request refused before any decision (bad body, bad content type). */
+export function countBadRequest(webhook: string): void {
+  countRequest(webhook, '', '', 'bad_request');
+}
+
 export function countRejection(kind: string, rule: string): void {
   cached(rejectionChildren, `${kind}\u0000${rule}`, () => admissionRejections.labels({ kind, rule })).inc();
 }

@@ -136,6 +136,19 @@ function causes(errors: readonly FieldError[]): StatusCause[] {
 const MESSAGE_BOUNDS = { maxItemChars: MAX_CAUSE_CHARS, maxChars: MAX_MESSAGE_CHARS };
 
 /** A Kubernetes-style JSON error body for HTTP-level failures (400, 404). */
-export function httpError(code: number, reason: string, message: string) {
+export function httpStatusBody(code: number, reason: string, message: string) {
   return { kind: 'Status', apiVersion: 'v1', status: 'Failure', code, reason, message };
+}
+
+export type Webhook = 'validate' | 'mutate';
+
+/** An answer to POST /validate or /mutate: HTTP status and the JSON body. */
+export interface Reply {
+  status: number;
+  body: unknown;
+}
+
+/** "request body larger than the limit of …": the 400 message for an oversized body. */
+export function tooLargeMessage(bodyLimit: string | number): string {
+  return `request body larger than the limit of ${typeof bodyLimit === 'number' ? `${bodyLimit} bytes` : bodyLimit}`;
 }

@@ -27,6 +27,21 @@ export const AMKOClusterSpec = Type.Object(
 export type AMKOClusterSpec = Static<typeof AMKOClusterSpec>;
 
 /** Standard Kubernetes Condition (metav1.Condition). */
+/** The five condition types the federator maintains, in display order. */
+export const ConditionType = {
+  /** The AMKOCluster object itself passes the sanity checks (namespace, clusterContext, version, singleton). */
+  Valid: 'Valid',
+  /** A client could be built for every member cluster context. */
+  MemberClientsReady: 'MemberClientsReady',
+  /** Every member has exactly one AMKOCluster, the same version, and is not a leader. */
+  MembersValidated: 'MembersValidated',
+  /** The leader's GSLBConfig objects are copied to every valid member. */
+  GSLBConfigFederated: 'GSLBConfigFederated',
+  /** The leader's GlobalDeploymentPolicy objects are copied to every valid member. */
+  GDPFederated: 'GDPFederated',
+} as const;
+export type ConditionType = (typeof ConditionType)[keyof typeof ConditionType];
+
 export const Condition = Type.Object(
   {
     type: Type.String({

@@ -5,7 +5,7 @@ import YAML from 'yaml';
 import { GROUP } from './common.js';
 import { KINDS, KIND_NAMES, type KindName } from './kinds.js';
 import { CRD_OVERLAY, type KindOverlay } from './cel.js';
-import { ConditionType } from '../federation/conditions.js';
+import { ConditionType } from './amkocluster.js';
 
 /** The subset of apiextensions.k8s.io/v1 JSONSchemaProps we emit. */
 export interface JSONSchemaProps {

@@ -8,6 +8,8 @@
 // carry the generation of the Secret they come from, so a replica with an older
 // view of the Secret never overwrites a newer bundle.
 import { AdmissionregistrationV1Api, type KubeConfig, type V1MutatingWebhookConfiguration, type V1ValidatingWebhookConfiguration } from '@kubernetes/client-node';
+import { kubeClient } from '../kube/client.js';
+import { statusCode } from '../kube/errors.js';
 import type { Logger } from '../log.js';
 
 export const FAILURE_POLICY_ANNOTATION = 'amko.vmware.com/failure-policy';
@@ -23,12 +25,6 @@ export interface WebhookNames {
 export type InjectOutcome = 'updated' | 'unchanged' | 'newer-present';
 
 type AnyConfig = V1ValidatingWebhookConfiguration | V1MutatingWebhookConfiguration;
-
-export function statusCode(err: unknown): number | undefined {
-  const e = err as { code?: unknown; statusCode?: unknown; response?: { statusCode?: unknown } };
-  const c = e?.code ?? e?.statusCode ?? e?.response?.statusCode;
-  return typeof c === 'number' ? c : undefined;
-}
 
 /** Applies bundle + failure policy to a configuration object in place; returns whether anything changed. */
 export function applyBundle(cfg: AnyConfig, caBundleB64: string, generation: number): boolean {
@@ -62,7 +58,7 @@ export class CaBundleInjector {
     private readonly names: WebhookNames,
     private readonly log?: Logger,
   ) {
-    this.api = kc.makeApiClient(AdmissionregistrationV1Api);
+    this.api = kubeClient(kc).kubeConfig.makeApiClient(AdmissionregistrationV1Api);
   }
 
   /** The configurations this injector writes, as `kind/name`. */

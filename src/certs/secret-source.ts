@@ -17,9 +17,11 @@
 import { CoreV1Api, Watch, type KubeConfig, type V1Secret } from '@kubernetes/client-node';
 import { AMKO_NAMESPACE } from '../api/common.js';
 import { backoffDelay } from '../backoff.js';
+import { kubeClient } from '../kube/client.js';
+import { errorText, statusCode } from '../kube/errors.js';
 import type { Logger } from '../log.js';
 import { counter, gauge } from '../metrics.js';
-import { CaBundleInjector, statusCode, type WebhookNames } from './inject.js';
+import { CaBundleInjector, type WebhookNames } from './inject.js';
 import { inspect, serviceHosts } from './pki.js';
 import { caBundleOf, nextDeadline, planNext, type CertMaterial, type LifecycleConfig } from './rotation.js';
 import type { CertificateBundle, CertificateSource } from './source.js';
@@ -177,7 +179,7 @@ export class SecretCertificateManager implements CertificateSource {
     this.ns = opts.namespace ?? AMKO_NAMESPACE;
     this.secretName = opts.secretName ?? DEFAULT_CERT_SECRET;
     this.managed = opts.managed ?? true;
-    this.core = opts.kubeConfig.makeApiClient(CoreV1Api);
+    this.core = kubeClient(opts.kubeConfig).kubeConfig.makeApiClient(CoreV1Api);
     this.injector = new CaBundleInjector(opts.kubeConfig, opts.webhooks ?? DEFAULT_WEBHOOKS, opts.log);
     this.cfg = {
       caLifetimeMs: opts.caLifetimeMs ?? DEFAULT_LIFETIMES.caLifetimeMs,
@@ -255,10 +257,8 @@ export class SecretCertificateManager implements CertificateSource {
         },
         (err: unknown) => {
           this.failures++;
-          const min = this.o.retryMinMs ?? 200;
-          const max = this.o.retryMaxMs ?? 30_000;
-          const delay = backoffDelay(this.failures, min, max);
-          this.o.log?.warn({ err: describe(err), retryInMs: delay, secret: `${this.ns}/${this.secretName}` }, 'certificate sync failed');
+          const delay = backoffDelay(this.failures, this.o.retryMinMs ?? 200, this.o.retryMaxMs ?? 30_000);
+          this.o.log?.warn({ err: errorText(err), retryInMs: delay, secret: `${this.ns}/${this.secretName}` }, 'certificate sync failed');
           this.schedule(delay);
         },
       )
@@ -384,11 +384,11 @@ export class SecretCertificateManager implements CertificateSource {
   /** Watches the one Secret; every event triggers a sync. Restarts on end or error. */
   private startWatch(): void {
     if (this.stopped) return;
-    const w = new Watch(this.o.kubeConfig);
+    const w = new Watch(kubeClient(this.o.kubeConfig).kubeConfig);
     const restart = (err?: unknown) => {
       this.watchReq = undefined;
       if (this.stopped) return;
-      if (err) this.o.log?.debug({ err: describe(err) }, 'certificate Secret watch ended; restarting');
+      if (err) this.o.log?.debug({ err: errorText(err) }, 'certificate Secret watch ended; restarting');
       clearTimeout(this.watchTimer);
       this.watchTimer = setTimeout(() => this.startWatch(), err ? 1000 : 0);
       this.watchTimer.unref?.();
@@ -408,12 +408,6 @@ export class SecretCertificateManager implements CertificateSource {
       (err: unknown) => restart(err ?? new Error('watch failed')),
     );
   }
-}
-
-function describe(err: unknown): string {
-  const code = statusCode(err);
-  const msg = err instanceof Error ? err.message : String(err);
-  return code !== undefined ? `${code}: ${msg.slice(0, 300)}` : msg.slice(0, 300);
 }
 
 /** Go-style duration: 90s, 30m, 2160h, 1h30m, 500ms. */

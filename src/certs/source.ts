@@ -24,8 +24,3 @@ export interface CertificateSource {
   /** Releases timers/watchers. Optional. */
   close?(): void;
 }
-
-/** A source that never changes (tests, fixed certificates). */
-export function staticCertificateSource(bundle: CertificateBundle): CertificateSource {
-  return { current: () => bundle, onChange: () => () => {} };
-}

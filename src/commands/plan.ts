@@ -5,7 +5,7 @@ import { Option, type Command } from 'commander';
 import { AviClient } from '../avi/client.js';
 import { loadOwnKubeConfig } from '../kube/kubeconfig.js';
 import { createLogger } from '../log.js';
-import { computePlan, formatPlan } from '../reconcile/plan.js';
+import { computePlan, formatPlan } from '../reconcile/dry-run.js';
 
 export function registerPlan(program: Command): void {
   program
@@ -30,7 +30,7 @@ export function registerPlan(program: Command): void {
       detailedExitcode?: boolean;
     }) => {
       const log = createLogger({ level: 'warn', destination: process.stderr });
-      const kc = loadOwnKubeConfig(o.kubeconfig);
+      const kc = loadOwnKubeConfig(o.kubeconfig, process.env.KUBERNETES_SERVICE_HOST !== undefined);
       if (!kc) {
         console.error('amko plan: no cluster connection (use --kubeconfig)');
         process.exitCode = 1;
@@ -40,7 +40,7 @@ export function registerPlan(program: Command): void {
         const caPem = o.aviCaFile ? readFileSync(o.aviCaFile) : undefined;
         const plan = await computePlan({
           kubeConfig: kc,
-          memberKubeconfigPath: o.memberKubeconfig,
+          memberKubeconfig: o.memberKubeconfig,
           namespace: o.namespace,
           log,
           aviFactory: (c) => AviClient.create({ ...c, caPem, insecureSkipTlsVerify: o.aviInsecureSkipTlsVerify, log }),

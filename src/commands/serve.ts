@@ -5,8 +5,9 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { LevelWithSilent } from 'pino';
-import { createAdmissionApp, DEFAULT_BODY_LIMIT, type AdmissionView } from '../admission/app.js';
-import { createClusterCache, type ClusterCache } from '../admission/cluster-cache.js';
+import { createAdmissionApp, DEFAULT_BODY_LIMIT } from '../admission/app.js';
+import { admissionView, type AdmissionView } from '../admission/view.js';
+import { OwnClusterCache } from '../manager/cache.js';
 import { startHttpsServer, type HttpsServerHandle } from '../admission/server.js';
 import { fileCertificateSource } from '../certs/local-files.js';
 import { ensureLocalCertificates } from '../certs/local.js';
@@ -98,11 +99,11 @@ export async function startServe(opts: ServeOptions): Promise<RunningServer> {
   });
 
   // 2. Own-cluster cache for cross-object rules (in-cluster or --kubeconfig).
-  const kc = loadOwnKubeConfig(opts.kubeconfig);
-  let cache: ClusterCache | undefined;
+  const kc = loadOwnKubeConfig(opts.kubeconfig, process.env.KUBERNETES_SERVICE_HOST !== undefined);
+  let view: AdmissionView | undefined;
   if (kc) {
-    cache = createClusterCache(kc, { log });
-    const c = cache;
+    const c = new OwnClusterCache(kc, { log });
+    view = admissionView(c);
     components.push({ name: 'cluster-cache', start: () => c.start(), stop: () => c.stop(), ready: () => c.isSynced() });
   } else {
     log.warn('no cluster connection (not in a cluster, no --kubeconfig): cross-object rules are skipped');
@@ -130,7 +131,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServer> {
   if (opts.worker && kc) {
     const worker = createReconcileWorker({
       kubeConfig: kc,
-      memberKubeconfigPath: opts.memberKubeconfig,
+      memberKubeconfig: opts.memberKubeconfig,
       aviCaFile: opts.aviCaFile,
       aviInsecureSkipTlsVerify: opts.aviInsecureSkipTlsVerify,
       aviMaxCallsPerSecond: opts.aviMaxCallsPerSecond,
@@ -154,7 +155,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServer> {
 
   // 5. The HTTPS admission server, last to start and first to stop.
   const readiness = () => components.filter((c) => c.ready && !c.ready()).map((c) => `${c.name} not ready`);
-  const app = createAdmissionApp({ view: cache as AdmissionView | undefined, log, bodyLimit: DEFAULT_BODY_LIMIT, readiness });
+  const app = createAdmissionApp({ view, log, bodyLimit: DEFAULT_BODY_LIMIT, readiness });
   components.push({
     name: 'https-server',
     async start() {

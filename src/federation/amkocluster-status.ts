@@ -4,9 +4,11 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { AMKOCluster, Condition } from '../api/amkocluster.js';
 import { apiVersionOf } from '../api/kinds.js';
+import { errorText } from '../kube/errors.js';
+import type { EventRecorder } from '../kube/events.js';
 import type { Logger } from '../log.js';
 import { changedConditions, conditionsEqual, mergeConditions, type DesiredCondition } from './conditions.js';
-import { errorText, type AmkoObjects } from './kube.js';
+import type { AmkoObjects } from './kube.js';
 
 export type AmkoClusterObj = AMKOCluster & KubernetesObject;
 
@@ -16,7 +18,8 @@ export class AmkoClusterStatusWriter {
     private readonly namespace: string,
     /** The newest cached AMKOCluster by name (the informer holds the status we wrote last). */
     private readonly cached: (name: string) => AmkoClusterObj | undefined,
-    private readonly events: boolean,
+    /** Undefined: no Events. */
+    private readonly events: EventRecorder | undefined,
     private readonly log?: Logger,
   ) {}
 
@@ -37,37 +40,24 @@ export class AmkoClusterStatusWriter {
     // Keep the cached object current so that a reconcile before the watch event does not rewrite the same status.
     (currentObj as { status?: { conditions?: Condition[] } }).status = { ...(currentObj.status ?? {}), conditions: next };
     if (this.events) {
-      for (const c of changedConditions(current, next)) await this.emitEvent(currentObj, c);
+      for (const c of changedConditions(current, next)) await this.emitEvent(this.events, currentObj, c);
     }
     return true;
   }
 
-  private async emitEvent(amko: AmkoClusterObj, c: Condition): Promise<void> {
-    const name = amko.metadata?.name ?? '';
-    const now = new Date().toISOString();
-    try {
-      await this.own.createEvent(this.namespace, {
-        metadata: { generateName: `${name}.`, namespace: this.namespace },
-        involvedObject: {
-          apiVersion: apiVersionOf('AMKOCluster'),
-          kind: 'AMKOCluster',
-          name,
-          namespace: this.namespace,
-          uid: amko.metadata?.uid,
-          resourceVersion: amko.metadata?.resourceVersion,
-        },
-        reason: c.reason,
-        message: `${c.type}=${c.status}: ${c.message ?? ''}`.slice(0, 1024),
-        type: c.status === 'True' ? 'Normal' : 'Warning',
-        source: { component: 'amko-federator' },
-        reportingComponent: 'amko-federator',
-        reportingInstance: process.env.POD_NAME ?? 'amko',
-        firstTimestamp: now,
-        lastTimestamp: now,
-        count: 1,
-      });
-    } catch (err) {
-      this.log?.debug({ err: errorText(err) }, 'cannot create event');
-    }
+  private async emitEvent(events: EventRecorder, amko: AmkoClusterObj, c: Condition): Promise<void> {
+    await events.record(
+      {
+        apiVersion: apiVersionOf('AMKOCluster'),
+        kind: 'AMKOCluster',
+        name: amko.metadata?.name ?? '',
+        namespace: this.namespace,
+        uid: amko.metadata?.uid,
+        resourceVersion: amko.metadata?.resourceVersion,
+      },
+      c.status === 'True' ? 'Normal' : 'Warning',
+      c.reason ?? '',
+      `${c.type}=${c.status}: ${c.message ?? ''}`,
+    );
   }
 }

@@ -2,22 +2,7 @@
 // Pure helpers: the federator computes the desired conditions on every
 // reconcile and merges them into the current list so that lastTransitionTime
 // only moves when a condition's status flips.
-import type { Condition } from '../api/amkocluster.js';
-
-/** The five condition types the federator maintains, in display order. */
-export const ConditionType = {
-  /** The AMKOCluster object itself passes the sanity checks (namespace, clusterContext, version, singleton). */
-  Valid: 'Valid',
-  /** A client could be built for every member cluster context. */
-  MemberClientsReady: 'MemberClientsReady',
-  /** Every member has exactly one AMKOCluster, the same version, and is not a leader. */
-  MembersValidated: 'MembersValidated',
-  /** The leader's GSLBConfig objects are copied to every valid member. */
-  GSLBConfigFederated: 'GSLBConfigFederated',
-  /** The leader's GlobalDeploymentPolicy objects are copied to every valid member. */
-  GDPFederated: 'GDPFederated',
-} as const;
-export type ConditionType = (typeof ConditionType)[keyof typeof ConditionType];
+import { ConditionType, type Condition } from '../api/amkocluster.js';
 
 export const CONDITION_TYPES: readonly ConditionType[] = Object.values(ConditionType);
 
@@ -141,8 +126,4 @@ export function changedConditions(before: readonly Condition[] | undefined, afte
     const p = prev.get(c.type);
     return !p || p.status !== c.status || p.reason !== c.reason;
   });
-}
-
-export function findCondition(conditions: readonly Condition[] | undefined, type: string): Condition | undefined {
-  return (conditions ?? []).find((c) => c.type === type);
 }

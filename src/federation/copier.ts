@@ -6,7 +6,7 @@
 import { KINDS, apiVersionOf } from '../api/kinds.js';
 import type { Logger } from '../log.js';
 import { isEmptyPlan, planFollower } from './copy.js';
-import { errorText, statusCode } from './kube.js';
+import { errorText, statusCode } from '../kube/errors.js';
 import { FEDERATED_KINDS, type FederatedKind, type MemberPool, type MemberState, type Obj } from './members.js';
 import { federationMetrics as M } from './metrics.js';
 

@@ -14,18 +14,23 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { AMKO_NAMESPACE, UUID_ANNOTATION } from '../api/common.js';
 import { KINDS, type KindName } from '../api/kinds.js';
 import type { Logger } from '../log.js';
+import { kubeClient } from '../kube/client.js';
+import { errorText, statusCode } from '../kube/errors.js';
+import { EventRecorder } from '../kube/events.js';
 import { makeResilientInformer, type ResilientInformer } from '../kube/informer.js';
+import { MemberKubeconfig } from '../kube/kubeconfig.js';
+import { crPath } from '../kube/paths.js';
 import { AmkoClusterStatusWriter, type AmkoClusterObj } from './amkocluster-status.js';
-import { ConditionType, Reason, falseCondition, trueCondition, type DesiredCondition } from './conditions.js';
+import { ConditionType } from '../api/amkocluster.js';
+import { Reason, falseCondition, trueCondition, type DesiredCondition } from './conditions.js';
 import { Copier } from './copier.js';
-import { AmkoObjects, customObjectInformerArgs, errorText, statusCode } from './kube.js';
-import { FEDERATED_KINDS, MemberPool, loadMemberKubeConfig, type FederatedKind, type MemberState, type Obj } from './members.js';
+import { AmkoObjects } from './kube.js';
+import { FEDERATED_KINDS, MemberPool, type FederatedKind, type MemberState, type Obj } from './members.js';
 import { federationMetrics as M } from './metrics.js';
 import { roleFromAMKOClusters, type Role } from './role.js';
 import { checkOwnAMKOCluster, memberContexts, validateMember, type MemberVerdict } from './validate-members.js';
 import { boundedDelay } from '../timers.js';
 
-export { FEDERATED_KINDS, loadMemberKubeConfig, type FederatedKind } from './members.js';
 
 const CONDITION_OF: Record<FederatedKind, ConditionType> = {
   GSLBConfig: ConditionType.GSLBConfigFederated,
@@ -36,11 +41,10 @@ export interface FederatorOptions {
   /** The own cluster (where the AMKOCluster, GSLBConfig and GDP live). */
   kubeConfig: KubeConfig;
   /**
-   * The member-cluster kubeconfig (one context per cluster): a KubeConfig, a
-   * file path, or a loader called on every reconcile (so a rotated file is
-   * picked up). Default: loadMemberKubeConfig() (GSLB_CONFIG).
+   * The member-cluster kubeconfig (one context per cluster): a KubeConfig, or the configured value
+   * (a file path or the kubeconfig text; a file is read again on every reconcile, so a rotated one is picked up).
    */
-  memberKubeConfig?: KubeConfig | string | (() => KubeConfig | undefined);
+  memberKubeConfig?: KubeConfig | string;
   /** Default avi-system. */
   namespace?: string;
   log?: Logger;
@@ -58,6 +62,8 @@ export interface FederatorOptions {
   watchMembers?: boolean;
   /** Emit Kubernetes Events on the AMKOCluster when a condition changes. Default true. */
   events?: boolean;
+  /** This replica's name, reported as the Events' reportingInstance. */
+  identity?: string;
 }
 
 export interface MemberOutcome {
@@ -121,7 +127,8 @@ export class Federator {
       watchMembers: options.watchMembers ?? true,
       events: options.events ?? true,
     };
-    this.own = new AmkoObjects(options.kubeConfig, this.opts.callTimeoutMs);
+    const client = kubeClient(options.kubeConfig);
+    this.own = new AmkoObjects(client, this.opts.callTimeoutMs);
     this.pool = new MemberPool({
       namespace: this.ns,
       log: this.log,
@@ -139,17 +146,15 @@ export class Federator {
       this.own,
       this.ns,
       (name) => this.ownInformers.AMKOCluster.get(name, this.ns) as AmkoClusterObj | undefined,
-      this.opts.events,
+      this.opts.events ? new EventRecorder(client, 'amko-federator', options.identity ?? 'amko', this.log) : undefined,
       this.log,
     );
     const mk = (kind: KindName) => {
-      const inf = makeResilientInformer<Obj>(
-        ...customObjectInformerArgs<Obj>(options.kubeConfig, kind, this.ns, {
-          name: `own/${KINDS[kind].plural}`,
-          log: this.log,
-          treatMissingApiAsEmpty: true,
-        }),
-      );
+      const inf = makeResilientInformer<Obj>(client, crPath(kind, this.ns), {
+        name: `own/${KINDS[kind].plural}`,
+        log: this.log,
+        treatMissingApiAsEmpty: true,
+      });
       inf.onEvent((ev, obj) => this.onObjectEvent(`own/${kind}`, ev, obj));
       return inf;
     };
@@ -251,12 +256,11 @@ export class Federator {
     this.wakeTimer.unref?.();
   }
 
+  /** Undefined when none is configured; throws when the configured one cannot be read. */
   private memberKubeConfig(): KubeConfig | undefined {
     const src = this.options.memberKubeConfig;
-    if (src === undefined) return loadMemberKubeConfig();
-    if (typeof src === 'string') return loadMemberKubeConfig(src);
-    if (typeof src === 'function') return src();
-    return src;
+    if (typeof src !== 'string') return src;
+    return src ? new MemberKubeconfig(src).load() : undefined;
   }
 
   private async reconcile(): Promise<FederationResult> {

@@ -1,15 +1,16 @@
 // The follower clusters the federator talks to: one client (and, optionally,
 // watches on the federated kinds) per member context, and a per-member
 // exponential backoff for members that could not be reached.
-import { existsSync, readFileSync } from 'node:fs';
-import { KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { KINDS, type KindName } from '../api/kinds.js';
 import { backoffDelay } from '../backoff.js';
+import { kubeClient } from '../kube/client.js';
 import { makeResilientInformer, type ResilientInformer } from '../kube/informer.js';
 import { kubeConfigForContext } from '../kube/kubeconfig.js';
+import { crPath } from '../kube/paths.js';
 import type { Logger } from '../log.js';
 import type { FederatedObject } from './copy.js';
-import { AmkoObjects, customObjectInformerArgs } from './kube.js';
+import { AmkoObjects } from './kube.js';
 import { federationMetrics as M } from './metrics.js';
 
 export type Obj = FederatedObject & KubernetesObject;
@@ -17,23 +18,6 @@ export type Obj = FederatedObject & KubernetesObject;
 /** The kinds copied to followers, in order. */
 export const FEDERATED_KINDS = ['GSLBConfig', 'GlobalDeploymentPolicy'] as const satisfies readonly KindName[];
 export type FederatedKind = (typeof FEDERATED_KINDS)[number];
-
-/**
- * The member kubeconfig: `path` if given, else env GSLB_CONFIG (a file path or
- * the kubeconfig text itself). Undefined when neither is set.
- */
-export function loadMemberKubeConfig(path?: string, env: NodeJS.ProcessEnv = process.env): KubeConfig | undefined {
-  const kc = new KubeConfig();
-  if (path) {
-    kc.loadFromFile(path);
-    return kc;
-  }
-  const v = env.GSLB_CONFIG;
-  if (!v) return undefined;
-  if (!v.includes('\n') && existsSync(v)) kc.loadFromString(readFileSync(v, 'utf8'));
-  else kc.loadFromString(v);
-  return kc;
-}
 
 export interface MemberState {
   cluster: string;
@@ -94,22 +78,20 @@ export class MemberPool {
     const m: MemberState = {
       cluster,
       configKey,
-      objects: new AmkoObjects(kc, this.o.callTimeoutMs),
+      objects: new AmkoObjects(kubeClient(kc), this.o.callTimeoutMs),
       failures: 0,
       retryAt: 0,
       informers: [],
     };
     if (this.o.watchMembers) {
       for (const kind of ['AMKOCluster', ...FEDERATED_KINDS] as const) {
-        const inf = makeResilientInformer<Obj>(
-          ...customObjectInformerArgs<Obj>(kc, kind, this.o.namespace, {
-            name: `${cluster}/${KINDS[kind].plural}`,
-            log: this.o.log,
-            treatMissingApiAsEmpty: true,
-            initialBackoffMs: this.o.retryInitialMs,
-            maxBackoffMs: Math.max(this.o.retryInitialMs, Math.min(this.o.retryMaxMs, 30_000)),
-          }),
-        );
+        const inf = makeResilientInformer<Obj>(m.objects.client, crPath(kind, this.o.namespace), {
+          name: `${cluster}/${KINDS[kind].plural}`,
+          log: this.o.log,
+          treatMissingApiAsEmpty: true,
+          initialBackoffMs: this.o.retryInitialMs,
+          maxBackoffMs: Math.max(this.o.retryInitialMs, Math.min(this.o.retryMaxMs, 30_000)),
+        });
         inf.onEvent((ev, obj) => this.o.onObjectEvent(`member/${cluster}/${kind}`, ev, obj));
         m.informers.push(inf);
         void inf.start().catch(() => undefined);

@@ -30,8 +30,9 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { AMKO_NAMESPACE } from '../api/common.js';
 import type { AMKOCluster } from '../api/amkocluster.js';
 import type { Logger } from '../log.js';
+import { kubeClient } from '../kube/client.js';
 import { makeResilientInformer, type ResilientInformer } from '../kube/informer.js';
-import { customObjectInformerArgs } from './kube.js';
+import { crPath } from '../kube/paths.js';
 import { boundedDelay } from '../timers.js';
 
 export type Role = 'leader' | 'follower' | 'none' | 'invalid' | 'unknown';
@@ -118,13 +119,11 @@ export function watchRole(kc: KubeConfig, options: WatchRoleOptions = {}): RoleW
   const owned = !options.informer;
   const informer =
     options.informer ??
-    makeResilientInformer<AMKOCluster & { metadata?: { name?: string } }>(
-      ...customObjectInformerArgs<AMKOCluster & { metadata?: { name?: string } }>(kc, 'AMKOCluster', namespace, {
-        name: 'own/amkoclusters(role)',
-        log: options.log,
-        treatMissingApiAsEmpty: true,
-      }),
-    );
+    makeResilientInformer<AMKOCluster & { metadata?: { name?: string } }>(kubeClient(kc), crPath('AMKOCluster', namespace), {
+      name: 'own/amkoclusters(role)',
+      log: options.log,
+      treatMissingApiAsEmpty: true,
+    });
   let state: RoleState = UNKNOWN_ROLE;
   const listeners = new Set<RoleListener>();
 

@@ -124,11 +124,3 @@ export function validateMember(
   }
   return { cluster: c, ok: true };
 }
-
-export function validateMembers(
-  leaderVersion: string,
-  observations: readonly MemberObservation[],
-  namespace: string = AMKO_NAMESPACE,
-): MemberVerdict[] {
-  return observations.map((o) => validateMember(leaderVersion, o, namespace));
-}

@@ -3,9 +3,12 @@
 // it emits 'error' and stops for good; this wrapper restarts it on a capped,
 // jittered exponential backoff and tracks sync state and event age. An
 // optional transform slims every listed and watched object before it is cached.
-import { ListWatch, Watch, type KubeConfig, type KubernetesObject, type ListPromise } from '@kubernetes/client-node';
-import { backoffDelay, jittered } from '../backoff.js';
+// Lists and watches go through the cluster's KubeClient (its pooled connections).
+import { ListWatch, Watch, type KubeConfig, type KubernetesListObject, type KubernetesObject, type ListPromise } from '@kubernetes/client-node';
 import type { Logger } from '../log.js';
+import { backoffDelay, jittered } from '../backoff.js';
+import type { KubeClient } from './client.js';
+import { errorText, isStatus } from './errors.js';
 import { boundedDelay } from '../timers.js';
 
 export type InformerEvent = 'add' | 'update' | 'delete';
@@ -23,6 +26,10 @@ export interface InformerOptions {
    * managedFields). It must keep metadata.name, namespace and resourceVersion.
    */
   transform?: (obj: KubernetesObject) => KubernetesObject;
+  /** How to list (default: one GET of the path). */
+  list?: ListPromise<KubernetesObject>;
+  /** A 404 on list (the API is not installed, e.g. a CRD) reads as an empty list. */
+  treatMissingApiAsEmpty?: boolean;
 }
 
 /** client-node's Watch, with `transform` applied to the object of each ADDED/MODIFIED/DELETED event. */
@@ -61,7 +68,8 @@ export interface ResilientInformer<T extends KubernetesObject> {
   waitForSync(timeoutMs?: number): Promise<void>;
   list(namespace?: string): ReadonlyArray<T>;
   get(name: string, namespace?: string): T | undefined;
-  onEvent(handler: InformerHandler<T>): void;
+  /** Registers a handler; returns an unsubscribe function. */
+  onEvent(handler: InformerHandler<T>): () => void;
   /** Milliseconds since epoch of the last list or watch event (0 before the first). */
   lastEventAt(): number;
   /** How many times the informer was restarted (after an error, or a relist that found the watch stalled). */
@@ -77,15 +85,22 @@ export interface ResilientInformer<T extends KubernetesObject> {
   lastError(): unknown;
 }
 
-export function makeResilientInformer<T extends KubernetesObject>(
-  kc: KubeConfig,
-  path: string,
-  listFn: ListPromise<T>,
-  options: InformerOptions,
-): ResilientInformer<T> {
+export function makeResilientInformer<T extends KubernetesObject>(client: KubeClient, path: string, options: InformerOptions): ResilientInformer<T> {
+  const kc = client.kubeConfig;
+  const listOnce = (options.list as ListPromise<T> | undefined) ?? (() => client.request<KubernetesListObject<T>>('GET', path));
+  const listFn: ListPromise<T> = async () => {
+    try {
+      return await listOnce();
+    } catch (err) {
+      if (options.treatMissingApiAsEmpty && isStatus(err, 404)) {
+        return { apiVersion: 'v1', kind: 'List', metadata: { resourceVersion: '' }, items: [] } as KubernetesListObject<T>;
+      }
+      throw err;
+    }
+  };
   const initialBackoff = options.initialBackoffMs ?? 500;
   const maxBackoff = options.maxBackoffMs ?? 30_000;
-  const handlers: InformerHandler<T>[] = [];
+  const handlers = new Set<InformerHandler<T>>();
   let synced = false;
   let stopped = true;
   let lastEvent = 0;
@@ -119,7 +134,7 @@ export function makeResilientInformer<T extends KubernetesObject>(
   const emit = (event: InformerEvent) => (obj: T) => {
     lastEvent = Date.now();
     lastVerified = lastEvent;
-    for (const h of handlers) {
+    for (const h of [...handlers]) {
       try {
         h(event, obj);
       } catch (err) {
@@ -136,14 +151,14 @@ export function makeResilientInformer<T extends KubernetesObject>(
     failures++;
     const delay = jittered(backoffDelay(failures, initialBackoff, maxBackoff));
     options.log?.warn(
-      { informer: options.name, err: describeError(err), retryInMs: delay },
+      { informer: options.name, err: errorText(err), retryInMs: delay },
       'watch failed; restarting',
     );
     clearTimeout(retryTimer);
     retryTimer = setTimeout(() => {
       if (stopped) return;
       restartCount++;
-      informer.start().catch((e: unknown) => options.log?.warn({ informer: options.name, err: describeError(e) }, 'restart failed'));
+      informer.start().catch((e: unknown) => options.log?.warn({ informer: options.name, err: errorText(e) }, 'restart failed'));
     }, boundedDelay(delay));
     retryTimer.unref?.();
   });
@@ -178,7 +193,8 @@ export function makeResilientInformer<T extends KubernetesObject>(
     list: (namespace?: string) => informer.list(namespace),
     get: (name: string, namespace?: string) => informer.get(name, namespace),
     onEvent(handler) {
-      handlers.push(handler);
+      handlers.add(handler);
+      return () => handlers.delete(handler);
     },
     lastEventAt: () => lastEvent,
     lastVerifiedAt: () => lastVerified,
@@ -203,15 +219,4 @@ export function makeResilientInformer<T extends KubernetesObject>(
     },
     lastError: () => lastErr,
   };
-}
-
-/** A short, secret-free description of a client-node / fetch error for logs and status. */
-export function describeError(err: unknown): string {
-  if (err && typeof err === 'object') {
-    const e = err as { code?: unknown; statusCode?: unknown; message?: unknown; body?: unknown };
-    const status = e.statusCode ?? e.code;
-    const msg = typeof e.message === 'string' ? e.message : String(err);
-    return status !== undefined ? `${String(status)}: ${msg}` : msg;
-  }
-  return String(err);
 }

@@ -15,7 +15,8 @@ import { performance } from 'node:perf_hooks';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from '../log.js';
 import { withDefaults } from '../options.js';
-import { isStatus, kubeRequest } from './http.js';
+import { kubeRequest } from './client.js';
+import { isStatus } from './errors.js';
 import { boundedDelay } from '../timers.js';
 
 export interface LeaseSpec {

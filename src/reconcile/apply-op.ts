@@ -4,12 +4,12 @@
 import type { AviApi } from '../avi/types.js';
 import type { Logger } from '../log.js';
 import type { AviStateCache } from './avi-state.js';
-import type { Operation } from './diff.js';
+import type { AviOperation } from './diff.js';
 import { workerMetrics as M } from './metrics.js';
 
 const errClass = (e: unknown) => (e as { errorClass?: string }).errorClass;
 
-export async function applyOperation(avi: AviApi, cache: AviStateCache, op: Operation, createdBy: string, log: Logger): Promise<void> {
+export async function applyOperation(avi: AviApi, cache: AviStateCache, op: AviOperation, createdBy: string, log: Logger): Promise<void> {
   const t = op.tenant;
   try {
     switch (op.op) {
@@ -59,7 +59,7 @@ export async function applyOperation(avi: AviApi, cache: AviStateCache, op: Oper
   }
 }
 
-async function refreshKey(avi: AviApi, cache: AviStateCache, op: Operation, createdBy: string): Promise<void> {
+async function refreshKey(avi: AviApi, cache: AviStateCache, op: AviOperation, createdBy: string): Promise<void> {
   if (op.op === 'create-hm' || op.op === 'update-hm' || op.op === 'delete-hm') {
     cache.setHm(op.tenant, await avi.getHealthMonitor(op.name, op.tenant), op.name);
     return;

@@ -1,46 +1,58 @@
-// One member cluster: connectivity probe, Route API discovery, and resilient
-// informers on Namespaces, Ingresses, Services and (where the API exists)
-// Routes. An unreachable cluster is retried on a capped backoff in the
-// background; it never blocks the other clusters.
+// One member cluster: connectivity probe, discovery of the optional APIs
+// (OpenShift Routes, AKO HostRules), and resilient informers on Namespaces,
+// Ingresses, Services and the optional APIs that exist. An unreachable cluster
+// is retried on a capped backoff in the background; it never blocks the other
+// clusters. An optional API that is absent is looked for again periodically, so
+// a CRD installed later is picked up.
 import type { KubeConfig, KubernetesListObject, KubernetesObject, V1Ingress, V1Namespace, V1Service } from '@kubernetes/client-node';
 import { backoffDelay, jittered } from '../backoff.js';
-import { makeResilientInformer, describeError, type ResilientInformer } from '../kube/informer.js';
-import { isStatus, kubeRequest } from '../kube/http.js';
+import { kubeClient, type KubeClient } from '../kube/client.js';
+import { errorText, isStatus } from '../kube/errors.js';
+import { makeResilientInformer, type ResilientInformer } from '../kube/informer.js';
+import { HOSTRULE_API, HOSTRULE_PATH, MEMBER_PATHS, ROUTE_API } from '../kube/paths.js';
 import type { Logger } from '../log.js';
+import type { HostRule } from './custom-fqdn/mapping.js';
 import type { Route } from './members/derive.js';
 import { workerMetrics as M } from './metrics.js';
 import { intern } from './util.js';
 import { boundedDelay } from '../timers.js';
 
-export type MemberResource = 'namespaces' | 'ingresses' | 'services' | 'routes';
+export type MemberResource = 'namespaces' | 'ingresses' | 'services' | 'routes' | 'hostrules';
+
+/** Where each resource lives; `api`: an optional API, watched only where discovery finds the resource. */
+const RESOURCES: Record<MemberResource, { path: string; api?: string; slim: boolean }> = {
+  namespaces: { path: MEMBER_PATHS.namespaces, slim: true },
+  ingresses: { path: MEMBER_PATHS.ingresses, slim: true },
+  services: { path: MEMBER_PATHS.services, slim: true },
+  routes: { path: MEMBER_PATHS.routes, api: ROUTE_API, slim: true },
+  // The FQDN mapping reads HostRules whole (spec.virtualhost, status).
+  hostrules: { path: HOSTRULE_PATH, api: HOSTRULE_API, slim: false },
+};
+
+/** apiVersion and kind of the member objects (list items carry neither). */
+export const MEMBER_KINDS: Record<'ingresses' | 'services' | 'routes', { apiVersion: string; kind: string }> = {
+  ingresses: { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress' },
+  services: { apiVersion: 'v1', kind: 'Service' },
+  routes: { apiVersion: 'route.openshift.io/v1', kind: 'Route' },
+};
 
 export interface MemberClusterOptions {
   name: string;
   kubeConfig: KubeConfig;
   log: Logger;
   onEvent: (resource: MemberResource, event: 'add' | 'update' | 'delete', obj: KubernetesObject) => void;
-  /** Called every time the cluster (re)becomes ready (informers synced). */
+  /** Called every time the cluster (re)becomes ready (informers synced), and when an optional API appears. */
   onReady: () => void;
+  /** Watch AKO HostRules where the API exists (the HostRule naming step reads them). */
+  hostRules?: boolean;
   initialBackoffMs?: number;
   maxBackoffMs?: number;
   syncTimeoutMs?: number;
   /** A watch silent for longer than this is checked by a relist (idle vs stalled). Default 5 min; 0 turns it off. */
   stallAfterMs?: number;
+  /** How often an absent optional API is looked for again. Default 30 s. */
+  rediscoverMs?: number;
 }
-
-const PATHS: Record<MemberResource, string> = {
-  namespaces: '/api/v1/namespaces',
-  ingresses: '/apis/networking.k8s.io/v1/ingresses',
-  services: '/api/v1/services',
-  routes: '/apis/route.openshift.io/v1/routes',
-};
-
-/** apiVersion and kind of the member objects (list items carry neither). */
-export const MEMBER_KINDS: Record<Exclude<MemberResource, 'namespaces'>, { apiVersion: string; kind: string }> = {
-  ingresses: { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress' },
-  services: { apiVersion: 'v1', kind: 'Service' },
-  routes: { apiVersion: 'route.openshift.io/v1', kind: 'Route' },
-};
 
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 
@@ -130,33 +142,47 @@ const LIST_PAGE = 500;
  * holds all of its whole objects (managedFields and all) in memory at once. The pages share the first page's
  * snapshot resourceVersion, from which the watch resumes.
  */
-export async function listSlim(kc: KubeConfig, path: string, resource: MemberResource, pageSize = LIST_PAGE): Promise<KubernetesListObject<KubernetesObject>> {
+export async function listSlim(client: KubeClient, path: string, resource: MemberResource, pageSize = LIST_PAGE): Promise<KubernetesListObject<KubernetesObject>> {
+  const slim = RESOURCES[resource].slim;
   const items: KubernetesObject[] = [];
   let cont: string | undefined;
   let first: KubernetesListObject<KubernetesObject> | undefined;
   do {
-    const page = await kubeRequest<KubernetesListObject<KubernetesObject>>(
-      kc,
+    const page = await client.request<KubernetesListObject<KubernetesObject>>(
       'GET',
       `${path}?limit=${pageSize}${cont ? `&continue=${encodeURIComponent(cont)}` : ''}`,
     );
     first ??= page;
-    for (const o of page.items ?? []) items.push(slimMemberObject(resource, o));
+    for (const o of page.items ?? []) items.push(slim ? slimMemberObject(resource, o) : o);
     // Raw JSON from the API server: `continue` (client-node's typed V1ListMeta calls it _continue).
     cont = (page.metadata as { continue?: string } | undefined)?.continue || undefined;
   } while (cont);
   return { apiVersion: first.apiVersion, kind: first.kind, metadata: { resourceVersion: first.metadata?.resourceVersion }, items };
 }
 
+/** One list of a resource (slim as the informers cache it); an optional API the cluster does not serve lists empty. */
+export async function listResource(client: KubeClient, resource: MemberResource): Promise<KubernetesObject[]> {
+  try {
+    return (await listSlim(client, RESOURCES[resource].path, resource)).items;
+  } catch (err) {
+    if (RESOURCES[resource].api && isStatus(err, 404)) return [];
+    throw err;
+  }
+}
+
 export class MemberCluster {
   readonly name: string;
   private readonly o: MemberClusterOptions;
+  private readonly client: KubeClient;
   private informers = new Map<MemberResource, ResilientInformer<KubernetesObject>>();
+  /** Optional APIs not found at the last discovery (looked for again every rediscoverMs). */
+  private absent: MemberResource[] = [];
   private stopped = false;
   private ready = false;
   private attempts = 0;
   private timer?: NodeJS.Timeout;
   private stallTimer?: NodeJS.Timeout;
+  private rediscoverTimer?: NodeJS.Timeout;
   private checking = false;
   private firstAttempt: Promise<void>;
   private resolveFirst!: () => void;
@@ -165,6 +191,7 @@ export class MemberCluster {
   constructor(opts: MemberClusterOptions) {
     this.name = opts.name;
     this.o = opts;
+    this.client = kubeClient(opts.kubeConfig);
     this.firstAttempt = new Promise((r) => (this.resolveFirst = r));
   }
 
@@ -172,7 +199,7 @@ export class MemberCluster {
     return this.ready;
   }
 
-  /** The client of this member cluster (its kubeconfig context). */
+  /** The kubeconfig of this member cluster (its context). */
   get kubeConfig(): KubeConfig {
     return this.o.kubeConfig;
   }
@@ -192,6 +219,7 @@ export class MemberCluster {
     this.ready = false;
     clearTimeout(this.timer);
     clearInterval(this.stallTimer);
+    clearTimeout(this.rediscoverTimer);
     this.resolveFirst();
     await this.stopInformers();
   }
@@ -202,52 +230,95 @@ export class MemberCluster {
     await Promise.all(infs.map((i) => i.stop().catch(() => undefined)));
   }
 
+  /** Whether the cluster serves an optional API's resource (its API group/version lists it). */
+  private async discover(resource: MemberResource): Promise<boolean> {
+    try {
+      const rl = await this.client.request<{ resources?: Array<{ name?: string }> }>('GET', RESOURCES[resource].api!, { timeoutMs: 10_000 });
+      return (rl.resources ?? []).some((r) => r.name === resource);
+    } catch (err) {
+      if (isStatus(err, 404)) return false;
+      throw err;
+    }
+  }
+
+  private optional(): MemberResource[] {
+    return ['routes', ...(this.o.hostRules ? (['hostrules'] as const) : [])];
+  }
+
+  private informerFor(r: MemberResource): ResilientInformer<KubernetesObject> {
+    const path = RESOURCES[r].path;
+    // Lists arrive slim already (listSlim); the transform slims watch events (and is a no-op on slim objects).
+    const inf = makeResilientInformer<KubernetesObject>(this.client, path, {
+      name: `${this.name}/${r}`,
+      log: this.o.log,
+      list: () => listSlim(this.client, path, r),
+      initialBackoffMs: this.o.initialBackoffMs ?? 500,
+      maxBackoffMs: this.o.maxBackoffMs ?? 30_000,
+      transform: RESOURCES[r].slim ? (obj) => slimMemberObject(r, obj) : undefined,
+    });
+    inf.onEvent((event, obj) => this.o.onEvent(r, event, obj));
+    this.informers.set(r, inf);
+    return inf;
+  }
+
+  private async startInformers(infs: ResilientInformer<KubernetesObject>[]): Promise<void> {
+    await Promise.all(infs.map((i) => i.start()));
+    await Promise.all(infs.map((i) => i.waitForSync(this.o.syncTimeoutMs ?? 30_000)));
+  }
+
   private async connect(): Promise<void> {
     if (this.stopped) return;
     this.attempts++;
     try {
-      const kc = this.o.kubeConfig;
-      await kubeRequest(kc, 'GET', '/api/v1/namespaces?limit=1', { timeoutMs: 10_000 });
-      let routes = false;
-      try {
-        await kubeRequest(kc, 'GET', '/apis/route.openshift.io/v1', { timeoutMs: 10_000 });
-        routes = true;
-      } catch (err) {
-        if (!isStatus(err, 404)) throw err;
-      }
-      const resources: MemberResource[] = ['namespaces', 'ingresses', 'services', ...(routes ? (['routes'] as const) : [])];
-      for (const r of resources) {
-        const path = PATHS[r];
-        // Lists arrive slim already (listSlim); the transform slims watch events (and is a no-op on slim objects).
-        const inf = makeResilientInformer<KubernetesObject>(kc, path, () => listSlim(kc, path, r), {
-          name: `${this.name}/${r}`,
-          log: this.o.log,
-          initialBackoffMs: this.o.initialBackoffMs ?? 500,
-          maxBackoffMs: this.o.maxBackoffMs ?? 30_000,
-          transform: (obj) => slimMemberObject(r, obj),
-        });
-        inf.onEvent((event, obj) => this.o.onEvent(r, event, obj));
-        this.informers.set(r, inf);
-      }
-      await Promise.all([...this.informers.values()].map((i) => i.start()));
-      await Promise.all([...this.informers.values()].map((i) => i.waitForSync(this.o.syncTimeoutMs ?? 30_000)));
+      await this.client.request('GET', `${MEMBER_PATHS.namespaces}?limit=1`, { timeoutMs: 10_000 });
+      const found: MemberResource[] = [];
+      this.absent = [];
+      for (const r of this.optional()) ((await this.discover(r)) ? found : this.absent).push(r);
+      const resources: MemberResource[] = ['namespaces', 'ingresses', 'services', ...found];
+      await this.startInformers(resources.map((r) => this.informerFor(r)));
       if (this.stopped) return;
       this.ready = true;
       this.attempts = 0;
       this.lastError = undefined;
-      this.o.log.info({ cluster: this.name, routes }, 'member cluster connected');
+      this.o.log.info({ cluster: this.name, optionalApis: found }, 'member cluster connected');
       this.resolveFirst();
       this.startStallChecks();
+      this.scheduleRediscovery();
       this.o.onReady();
     } catch (err) {
       await this.stopInformers();
       if (this.stopped) return;
-      this.lastError = describeError(err);
+      this.lastError = errorText(err);
       const delay = jittered(backoffDelay(this.attempts, this.o.initialBackoffMs ?? 500, this.o.maxBackoffMs ?? 30_000));
       this.o.log.warn({ cluster: this.name, err: this.lastError, retryInMs: delay }, 'member cluster unreachable; retrying');
       this.resolveFirst();
       this.timer = setTimeout(() => void this.connect(), boundedDelay(delay));
       this.timer.unref?.();
+    }
+  }
+
+  /** Looks for the absent optional APIs again; one that appeared is watched and the cluster re-derived. */
+  private scheduleRediscovery(): void {
+    clearTimeout(this.rediscoverTimer);
+    if (this.absent.length === 0 || this.stopped) return;
+    this.rediscoverTimer = setTimeout(() => void this.rediscover(), this.o.rediscoverMs ?? 30_000);
+    this.rediscoverTimer.unref?.();
+  }
+
+  private async rediscover(): Promise<void> {
+    try {
+      const appeared: MemberResource[] = [];
+      for (const r of this.absent) if (await this.discover(r)) appeared.push(r);
+      if (this.stopped || !this.ready || appeared.length === 0) return;
+      this.absent = this.absent.filter((r) => !appeared.includes(r));
+      await this.startInformers(appeared.map((r) => this.informerFor(r)));
+      if (this.stopped) return;
+      this.o.log.info({ cluster: this.name, optionalApis: appeared }, 'member cluster API appeared');
+      this.o.onReady();
+    } catch (err) {
+      this.o.log.debug({ cluster: this.name, err: errorText(err) }, 'API discovery failed');
+    } finally {
+      this.scheduleRediscovery();
     }
   }
 
@@ -273,7 +344,7 @@ export class MemberCluster {
           result = await inf.relist();
         } catch (err) {
           result = 'error';
-          this.o.log.debug({ cluster: this.name, resource, err: describeError(err) }, 'stall check relist failed');
+          this.o.log.debug({ cluster: this.name, resource, err: errorText(err) }, 'stall check relist failed');
         }
         M.informerRelists.inc({ cluster: this.name, resource, result });
         out.push({ resource, result });
@@ -295,6 +366,7 @@ export class MemberCluster {
   ingresses = () => this.list<V1Ingress>('ingresses');
   services = () => this.list<V1Service>('services');
   routes = () => this.list<Route>('routes');
+  hostRules = () => this.list<HostRule>('hostrules');
   namespace(name: string): V1Namespace | undefined {
     return this.informers.get('namespaces')?.get(name) as V1Namespace | undefined;
   }

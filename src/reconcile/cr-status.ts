@@ -1,11 +1,13 @@
 // Status write-back and Events for the amko CRs the worker owns the status of:
 // each setter writes only on a change, and records one Event per transition.
-import type { KubeConfig } from '@kubernetes/client-node';
-import type { GSLBConfig, GSLBHostRule, GlobalDeploymentPolicy } from '../api/index.js';
-import { describeError } from '../kube/informer.js';
+import { apiVersionOf, type GSLBConfig, type GSLBHostRule, type GlobalDeploymentPolicy, type KindName } from '../api/index.js';
+import type { KubeClient } from '../kube/client.js';
+import { errorText } from '../kube/errors.js';
+import type { EventRecorder, EventType } from '../kube/events.js';
+import { patchStatus } from '../kube/status.js';
 import type { Logger } from '../log.js';
 import { GC_STATE, LOGIN_REFUSED } from './gslb-config.js';
-import { patchStatus, recordEvent } from './status.js';
+import type { PolicyStatus } from './policy.js';
 
 /** Event type and reason for a GSLBConfig state; undefined: no Event (the start of a sync). */
 export function gcStateEvent(state: string): { type: 'Normal' | 'Warning'; reason: string } | undefined {
@@ -24,10 +26,16 @@ export class CrStatusWriter {
   private readonly skippedWritten = new Map<string, number>();
 
   constructor(
-    private readonly kc: KubeConfig,
+    private readonly client: KubeClient,
+    private readonly events: EventRecorder,
     private readonly ns: string,
     private readonly log: Logger,
   ) {}
+
+  private event(kind: KindName, obj: { metadata?: { name?: string; uid?: string } }, type: EventType, reason: string, message: string): Promise<void> {
+    const target = { apiVersion: apiVersionOf(kind), kind, name: obj.metadata?.name ?? '', namespace: this.ns, uid: obj.metadata?.uid };
+    return this.events.record(target, type, reason, message);
+  }
 
   /** Forgets the states written (a new term starts from what the objects say). */
   reset(): void {
@@ -40,29 +48,28 @@ export class CrStatusWriter {
     const id = gc.metadata?.uid ?? name;
     if ((this.gcWritten.get(id) ?? gc.status?.state) === state) return;
     this.gcWritten.set(id, state);
-    await patchStatus(this.kc, 'GSLBConfig', this.ns, name, { state }).catch((err: unknown) => {
+    await patchStatus(this.client, 'GSLBConfig', this.ns, name, { state }).catch((err: unknown) => {
       this.gcWritten.delete(id);
-      this.log.warn({ err: describeError(err) }, 'GSLBConfig status write failed');
+      this.log.warn({ err: errorText(err) }, 'GSLBConfig status write failed');
     });
     const ev = gcStateEvent(state);
-    if (ev) await recordEvent(this.kc, { kind: 'GSLBConfig', name, namespace: this.ns, uid: gc.metadata?.uid }, ev.type, ev.reason, state, this.log);
+    if (ev) await this.event('GSLBConfig', gc, ev.type, ev.reason, state);
+  }
+
+  /** Writes the status the policy evaluation decided for a GDP or GSLBHostRule. */
+  async policyStatus(s: PolicyStatus): Promise<void> {
+    if (s.kind === 'GlobalDeploymentPolicy') await this.gdpStatus(s.obj, s.errorStatus);
+    else await this.hostRuleStatus(s.obj, s.status, s.error);
   }
 
   async gdpStatus(obj: GlobalDeploymentPolicy, errorStatus: string): Promise<void> {
     if (obj.status?.errorStatus === errorStatus) return;
     const name = obj.metadata?.name ?? '';
-    await patchStatus(this.kc, 'GlobalDeploymentPolicy', this.ns, name, { errorStatus }).catch((err: unknown) =>
-      this.log.warn({ err: describeError(err) }, 'GDP status write failed'),
+    await patchStatus(this.client, 'GlobalDeploymentPolicy', this.ns, name, { errorStatus }).catch((err: unknown) =>
+      this.log.warn({ err: errorText(err) }, 'GDP status write failed'),
     );
     const ok = errorStatus === 'success';
-    await recordEvent(
-      this.kc,
-      { kind: 'GlobalDeploymentPolicy', name, namespace: this.ns, uid: obj.metadata?.uid },
-      ok ? 'Normal' : 'Warning',
-      ok ? 'GDPAccepted' : 'GDPRejected',
-      ok ? 'GlobalDeploymentPolicy accepted' : errorStatus,
-      this.log,
-    );
+    await this.event('GlobalDeploymentPolicy', obj, ok ? 'Normal' : 'Warning', ok ? 'GDPAccepted' : 'GDPRejected', ok ? 'GlobalDeploymentPolicy accepted' : errorStatus);
   }
 
   /** GDP `status.skippedMembers`: selected objects that are not synced (written on a change only). */
@@ -70,25 +77,19 @@ export class CrStatusWriter {
     const id = obj.metadata?.uid ?? obj.metadata?.name ?? '';
     if ((this.skippedWritten.get(id) ?? obj.status?.skippedMembers) === count) return;
     this.skippedWritten.set(id, count);
-    await patchStatus(this.kc, 'GlobalDeploymentPolicy', this.ns, obj.metadata?.name ?? '', { skippedMembers: count }).catch((err: unknown) => {
+    await patchStatus(this.client, 'GlobalDeploymentPolicy', this.ns, obj.metadata?.name ?? '', { skippedMembers: count }).catch((err: unknown) => {
       this.skippedWritten.delete(id);
-      this.log.warn({ err: describeError(err) }, 'GDP status write failed');
+      this.log.warn({ err: errorText(err) }, 'GDP status write failed');
     });
   }
 
   async hostRuleStatus(obj: GSLBHostRule, status: 'Accepted' | 'Rejected', error: string): Promise<void> {
     if (obj.status?.status === status && (obj.status?.error ?? '') === error) return;
     const name = obj.metadata?.name ?? '';
-    await patchStatus(this.kc, 'GSLBHostRule', this.ns, name, { status, error }).catch((err: unknown) =>
-      this.log.warn({ err: describeError(err) }, 'GSLBHostRule status write failed'),
+    await patchStatus(this.client, 'GSLBHostRule', this.ns, name, { status, error }).catch((err: unknown) =>
+      this.log.warn({ err: errorText(err) }, 'GSLBHostRule status write failed'),
     );
-    await recordEvent(
-      this.kc,
-      { kind: 'GSLBHostRule', name, namespace: this.ns, uid: obj.metadata?.uid },
-      status === 'Accepted' ? 'Normal' : 'Warning',
-      status === 'Accepted' ? 'GSLBHostRuleAccepted' : 'GSLBHostRuleRejected',
-      status === 'Accepted' ? `GSLBHostRule for ${obj.spec.fqdn} accepted` : error,
-      this.log,
-    );
+    const ok = status === 'Accepted';
+    await this.event('GSLBHostRule', obj, ok ? 'Normal' : 'Warning', ok ? 'GSLBHostRuleAccepted' : 'GSLBHostRuleRejected', ok ? `GSLBHostRule for ${obj.spec.fqdn} accepted` : error);
   }
 }

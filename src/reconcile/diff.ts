@@ -8,7 +8,7 @@ import type { DesiredGs } from './desired/gslbservice.js';
 import { intern } from './util.js';
 import { HM_PREFIX, gsNameFromHmDescription, isOwnedHm, hmCreatedBy } from './desired/healthmonitors.js';
 
-export type Operation =
+export type AviOperation =
   | { op: 'create-hm'; key: string; tenant: string; name: string; hm: HealthMonitor }
   | { op: 'update-hm'; key: string; tenant: string; name: string; uuid: string; hm: HealthMonitor; changes: FieldChange[] }
   | { op: 'create-gs'; key: string; tenant: string; name: string; gs: GslbService }
@@ -303,8 +303,8 @@ export function diffKey(
   desired: DesiredGs | undefined,
   actual: ActualKeyState,
   ctx: DiffContext,
-): Operation[] {
-  const ops: Operation[] = [];
+): AviOperation[] {
+  const ops: AviOperation[] = [];
   const wanted = new Set<string>();
   for (const hm of desired?.hms ?? []) {
     wanted.add(hm.name);
@@ -331,7 +331,7 @@ export function diffKey(
 }
 
 /** One line per operation, with the changed fields: for logs and `amko plan`. */
-export function describeOperation(op: Operation): string {
+export function describeOperation(op: AviOperation): string {
   const fmt = (v: unknown) => (v === undefined ? '(unset)' : JSON.stringify(v));
   switch (op.op) {
     case 'create-hm':

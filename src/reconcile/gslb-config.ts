@@ -1,11 +1,10 @@
-// The GSLBConfig in force: its states (syncing, synced, accepted, error), the connection and
-// settings the worker derives from it, and the member-cluster kubeconfig file
-// it names (change detection by content stamp).
-import { readFileSync, statSync } from 'node:fs';
-import { KubeConfig, type V1Secret } from '@kubernetes/client-node';
-import type { GSLBConfig } from '../api/index.js';
+// The GSLBConfig in force: its states (syncing, synced, accepted, error), and the
+// connection and settings the worker derives from it.
+import type { V1Secret } from '@kubernetes/client-node';
+import { UUID_ANNOTATION, type GSLBConfig } from '../api/index.js';
+import { DEFAULTS } from '../rules/defaults.js';
 import type { AviConnection } from './avi-session.js';
-import { hash } from './util.js';
+import { byAge, hash } from './util.js';
 
 /** The start of every state that reports a refused Avi login. */
 export const LOGIN_REFUSED = 'error: avi login refused';
@@ -40,6 +39,26 @@ export interface ActiveConfig {
   aviFingerprint: string;
 }
 
+/** The GSLBConfig in force (the oldest) and the others, which are refused. */
+export function configInForce(gcs: readonly GSLBConfig[]): { gc?: GSLBConfig; others: GSLBConfig[] } {
+  const [gc, ...others] = [...gcs].sort(byAge);
+  return { gc, others };
+}
+
+/** The owner marker stored on the GSLBConfig (amko-uuid annotation), if any. */
+export function amkoUuidOf(gc: GSLBConfig): string | undefined {
+  return gc.metadata?.annotations?.[UUID_ANNOTATION];
+}
+
+/** The error state of a GSLBConfig that cannot be applied (no controller, credentials or Secret); undefined when it can. */
+export function configProblem(gc: GSLBConfig, secret: V1Secret | undefined): string | undefined {
+  const leader = gc.spec.gslbLeader;
+  if (!leader.controllerIP) return GC_STATE.noController;
+  if (!leader.credentials) return GC_STATE.noCredentials;
+  if (!secret) return GC_STATE.noSecret(leader.credentials);
+  return undefined;
+}
+
 /** The Avi connection of a GSLBConfig with its credentials Secret (`username`/`password`, data or stringData). */
 export function aviConnectionOf(gc: GSLBConfig, secret: V1Secret): AviConnection {
   const leader = gc.spec.gslbLeader;
@@ -49,12 +68,12 @@ export function aviConnectionOf(gc: GSLBConfig, secret: V1Secret): AviConnection
     username: dec('username'),
     password: dec('password'),
     version: leader.controllerVersion || undefined,
-    tenant: leader.tenant || 'admin',
+    tenant: leader.tenant || DEFAULTS.tenant,
   };
 }
 
 export function activeConfigOf(gc: GSLBConfig, amkoUuid: string, conn: AviConnection, refreshIntervalMs?: number): ActiveConfig {
-  const refreshS = gc.spec.refreshInterval && gc.spec.refreshInterval > 0 ? gc.spec.refreshInterval : 600;
+  const refreshS = gc.spec.refreshInterval && gc.spec.refreshInterval > 0 ? gc.spec.refreshInterval : DEFAULTS.refreshInterval;
   return {
     name: gc.metadata?.name ?? '',
     uid: gc.metadata?.uid,
@@ -65,33 +84,4 @@ export function activeConfigOf(gc: GSLBConfig, amkoUuid: string, conn: AviConnec
     refreshIntervalMs: refreshIntervalMs ?? refreshS * 1000,
     aviFingerprint: hash(conn),
   };
-}
-
-/** The member-cluster kubeconfig file (`--member-kubeconfig`, env GSLB_CONFIG). */
-export class MemberKubeconfigFile {
-  constructor(private readonly explicitPath?: string) {}
-
-  path(): string | undefined {
-    return this.explicitPath ?? process.env.GSLB_CONFIG;
-  }
-
-  /** Changes whenever the file's content (or presence) changes. */
-  stamp(): string {
-    const p = this.path();
-    if (!p) return 'none';
-    try {
-      const st = statSync(p);
-      return `${p}:${st.mtimeMs}:${st.size}:${hash(readFileSync(p, 'utf8'))}`;
-    } catch {
-      return `${p}:missing`;
-    }
-  }
-
-  load(): KubeConfig {
-    const p = this.path();
-    if (!p) throw new Error('no member-cluster kubeconfig (--member-kubeconfig or GSLB_CONFIG)');
-    const kc = new KubeConfig();
-    kc.loadFromFile(p);
-    return kc;
-  }
 }

@@ -1,47 +1,20 @@
 // The member clusters of the GSLBConfig in force: one MemberCluster (informers
 // with backoff) per context, and the derivation of their objects into member
-// records (selection by the GDP, naming, tenant) kept in a MemberIndex; the
-// selected objects that produce no member are kept in SkippedMembers.
+// records (selection by the GDP, naming, tenant; source.ts) kept in a
+// MemberIndex; the selected objects that produce no member are kept in
+// SkippedMembers.
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import type { GDPSpec } from '../api/index.js';
 import type { Logger } from '../log.js';
 import { MEMBER_KINDS, MemberCluster, type MemberResource } from './cluster.js';
-import type { HostRuleNaming } from './custom-fqdn/index.js';
-import { deriveIngress, deriveRoute, deriveService, type DeriveContext, type Route } from './members/derive.js';
-import { selectionFromGdp } from './members/selection.js';
-import type { DerivationResult, MemberRecord, NamedMember, NamingStep } from './members/types.js';
+import type { HostRuleNaming } from './custom-fqdn/hostrules.js';
+import type { HostRule } from './custom-fqdn/mapping.js';
+import type { DeriveContext } from './members/derive.js';
+import type { NamingStep, Rejection } from './members/types.js';
 import type { MemberIndex } from './member-index.js';
 import { workerMetrics as M } from './metrics.js';
 import type { SkippedMembers } from './skipped-members.js';
-import { intern } from './util.js';
-
-/** Shared by every member without aliases (never mutated). */
-const NO_ALIASES: string[] = [];
-const pathLists = new Map<string, string[]>();
-/** One shared array per distinct path list (most members have ['/']); bounded like intern(). Never mutated. */
-function sharedPaths(paths: string[]): string[] {
-  const key = paths.join('\u0000');
-  const hit = pathLists.get(key);
-  if (hit) return hit;
-  if (pathLists.size < 10_000) pathLists.set(key, paths);
-  return paths;
-}
-
-/**
- * A member record after the naming step, as the index keeps it: repeated strings and lists are shared between
- * records (they are held for every member of every cluster).
- */
-export function namedRecord(m: MemberRecord, n: NonNullable<ReturnType<NamingStep>>): NamedMember {
-  return {
-    ...m,
-    namespace: intern(m.namespace),
-    tenant: intern(m.tenant),
-    paths: sharedPaths(m.paths),
-    ...(n.tls !== undefined ? { tls: n.tls } : {}), // [custom-fqdn] tls
-    gsName: n.gsName === m.hostname ? m.hostname : n.gsName,
-    aliases: n.aliases.length > 0 ? n.aliases : NO_ALIASES,
-  };
-}
+import { deriveContext, objectId, objectMembers, type SourceResource } from './source.js';
 
 export interface MemberClustersOptions {
   log: Logger;
@@ -49,7 +22,7 @@ export interface MemberClustersOptions {
   /** Where selected objects that produce no member are recorded. */
   skipped: SkippedMembers;
   naming: NamingStep;
-  /** [custom-fqdn] HostRule watches follow the member clusters. */
+  /** [custom-fqdn] Rebuilt from the member clusters' HostRules (watched only when set). */
   hostRuleNaming?: HostRuleNaming;
   backoff?: { initialMs?: number; maxMs?: number };
   /** Stall threshold of the member informers (MemberClusterOptions.stallAfterMs). */
@@ -73,12 +46,12 @@ export class MemberClusters {
     return [...this.clusters.keys()];
   }
 
-  list(): MemberCluster[] {
-    return [...this.clusters.values()];
-  }
-
   kubeConfigOf(name: string): KubeConfig | undefined {
     return this.clusters.get(name)?.kubeConfig;
+  }
+
+  list(): MemberCluster[] {
+    return [...this.clusters.values()];
   }
 
   /** Resolves once every cluster made its first attempt (synced or failed). */
@@ -96,15 +69,17 @@ export class MemberClusters {
       initialBackoffMs: this.o.backoff?.initialMs,
       maxBackoffMs: this.o.backoff?.maxMs,
       stallAfterMs: this.o.stallAfterMs,
+      hostRules: this.o.hostRuleNaming !== undefined,
       onEvent: (resource, event, obj) => {
         if (current(mc)) this.onEvent(mc, resource, event, obj);
       },
       onReady: () => {
-        if (current(mc)) this.rederive(mc);
+        if (!current(mc)) return;
+        this.o.hostRuleNaming?.changed(); // [custom-fqdn]
+        this.rederive(mc);
       },
     });
     this.clusters.set(name, mc);
-    this.o.hostRuleNaming?.addCluster(name, kc); // [custom-fqdn]
     mc.start();
   }
 
@@ -116,72 +91,44 @@ export class MemberClusters {
         M.clusterUp.remove({ cluster: n });
         M.members.remove({ cluster: n });
         this.o.skipped.dropCluster(n);
-        await this.o.hostRuleNaming?.removeCluster(n); // [custom-fqdn]
         await c?.stop();
+        this.o.hostRuleNaming?.changed(); // [custom-fqdn]
       }),
     );
   }
 
   private deriveCtx(mc: MemberCluster): DeriveContext | undefined {
     const inputs = this.o.inputs();
-    if (!inputs) return undefined;
-    return {
-      cluster: mc.name,
-      selection: selectionFromGdp(inputs.gdp),
-      defaultTenant: inputs.tenant,
-      defaultDomain: inputs.gdp?.defaultDomain,
-      namespace: (n) => mc.namespace(n),
-    };
-  }
-
-  private deriveObject(resource: MemberResource, obj: KubernetesObject, ctx: DeriveContext): DerivationResult {
-    switch (resource) {
-      case 'ingresses':
-        return deriveIngress(obj, ctx);
-      case 'services':
-        return deriveService(obj, ctx);
-      case 'routes':
-        return deriveRoute(obj as Route, ctx);
-      default:
-        return { members: [], rejections: [] };
-    }
+    return inputs && deriveContext(mc.name, { ...inputs, naming: this.o.naming }, (n) => mc.namespace(n));
   }
 
   /** Derives one object into the index (its members) and SkippedMembers (why it has none, if selected). */
-  private record(mc: MemberCluster, resource: Exclude<MemberResource, 'namespaces'>, obj: KubernetesObject, ctx: DeriveContext): string {
-    const id = this.objId(mc.name, resource, obj);
-    const r = this.deriveObject(resource, obj, ctx);
-    this.o.index.set(id, this.applyNaming(r.members));
+  private record(mc: MemberCluster, resource: SourceResource, obj: KubernetesObject, ctx: DeriveContext): string {
+    const id = objectId(mc.name, resource, obj);
+    const rejections: Rejection[] = [];
+    this.o.index.set(id, objectMembers(resource, obj, ctx, this.o.naming, rejections));
     const md = obj.metadata ?? {};
-    this.o.skipped.set(id, { cluster: mc.name, ...MEMBER_KINDS[resource], namespace: md.namespace ?? '', name: md.name ?? '', uid: md.uid }, r.rejections);
+    this.o.skipped.set(id, { cluster: mc.name, ...MEMBER_KINDS[resource], namespace: md.namespace ?? '', name: md.name ?? '', uid: md.uid }, rejections);
     return id;
   }
 
-  private objId(cluster: string, resource: MemberResource, obj: KubernetesObject): string {
-    return `${cluster}/${resource}/${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}`;
-  }
-
-  private applyNaming(members: MemberRecord[]): NamedMember[] {
-    const out: NamedMember[] = [];
-    for (const m of members) {
-      const n = this.o.naming(m);
-      if (n) out.push(namedRecord(m, n));
-    }
-    return out;
-  }
-
   private onEvent(mc: MemberCluster, resource: MemberResource, event: 'add' | 'update' | 'delete', obj: KubernetesObject): void {
+    if (resource === 'hostrules') {
+      this.o.hostRuleNaming?.changed(); // [custom-fqdn]
+      return;
+    }
     const ctx = this.deriveCtx(mc);
     if (!ctx) return;
     if (resource === 'namespaces') {
       this.rederive(mc, obj.metadata?.name ?? '');
       return;
     }
+    const r = resource as SourceResource;
     if (event !== 'delete') {
-      this.record(mc, resource, obj, ctx);
+      this.record(mc, r, obj, ctx);
       return;
     }
-    const id = this.objId(mc.name, resource, obj);
+    const id = objectId(mc.name, r, obj);
     this.o.index.set(id, []);
     this.o.skipped.remove(id);
   }
@@ -191,7 +138,7 @@ export class MemberClusters {
     const ctx = this.deriveCtx(mc);
     if (!ctx) return;
     const seen = new Set<string>();
-    const each = (resource: Exclude<MemberResource, 'namespaces'>, objs: KubernetesObject[]) => {
+    const each = (resource: SourceResource, objs: KubernetesObject[]) => {
       for (const o of objs) {
         if (namespace !== undefined && o.metadata?.namespace !== namespace) continue;
         seen.add(this.record(mc, resource, o, ctx));
@@ -209,6 +156,11 @@ export class MemberClusters {
     for (const id of this.o.skipped.objectIds(mc.name)) {
       if (!seen.has(id) && (namespace === undefined || id.split('/')[2] === namespace)) this.o.skipped.remove(id);
     }
+  }
+
+  /** [custom-fqdn] The HostRules of every cluster, as cached. */
+  hostRules(): Array<[string, HostRule[]]> {
+    return this.list().map((c) => [c.name, c.hostRules()]);
   }
 
   rederiveAll(): void {

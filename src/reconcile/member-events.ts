@@ -4,12 +4,10 @@
 // one at a time from a bounded queue, so a cluster full of skipped objects
 // cannot flood its API server; a cluster that forbids Events is warned about
 // once per term (the metric and the GDP status still count its skipped objects).
-import type { KubeConfig } from '@kubernetes/client-node';
-import { isStatus } from '../kube/http.js';
-import { describeError } from '../kube/informer.js';
+import { errorText, isStatus } from '../kube/errors.js';
+import type { EventRecorder } from '../kube/events.js';
 import type { Logger } from '../log.js';
 import type { SkipNotice } from './skipped-members.js';
-import { recordObjectEvent } from './status.js';
 
 export const MEMBER_SKIPPED_REASON = 'GSLBMemberSkipped';
 /** Notices waiting to be sent at most; more are dropped (and logged). */
@@ -22,7 +20,8 @@ export class MemberEvents {
   private droppedWarned = false;
 
   constructor(
-    private readonly kubeConfigOf: (cluster: string) => KubeConfig | undefined,
+    /** The Event recorder of a member cluster (its kubeconfig user), if the cluster is still there. */
+    private readonly recorderOf: (cluster: string) => EventRecorder | undefined,
     private readonly log: Logger,
   ) {}
 
@@ -54,18 +53,18 @@ export class MemberEvents {
   }
 
   private async send(n: SkipNotice): Promise<void> {
-    const kc = this.kubeConfigOf(n.ref.cluster);
-    if (!kc || this.forbidden.has(n.ref.cluster)) return;
+    const events = this.recorderOf(n.ref.cluster);
+    if (!events || this.forbidden.has(n.ref.cluster)) return;
     const { cluster, ...involved } = n.ref;
     const message = `${n.ref.kind} ${n.ref.namespace}/${n.ref.name} is selected by the GlobalDeploymentPolicy but not synced to GSLB (${n.code}): ${n.reason}`;
     try {
-      await recordObjectEvent(kc, involved, 'Warning', MEMBER_SKIPPED_REASON, message);
+      await events.post(involved, 'Warning', MEMBER_SKIPPED_REASON, message);
     } catch (err) {
       if (isStatus(err, 403)) {
         this.forbidden.add(cluster);
-        this.log.warn({ cluster, err: describeError(err) }, 'the member cluster user may not create Events; skipped members are reported by metric and GDP status only');
+        this.log.warn({ cluster, err: errorText(err) }, 'the member cluster user may not create Events; skipped members are reported by metric and GDP status only');
       } else {
-        this.log.warn({ cluster, object: `${n.ref.namespace}/${n.ref.name}`, err: describeError(err) }, 'could not record a skipped-member Event');
+        this.log.warn({ cluster, object: `${n.ref.namespace}/${n.ref.name}`, err: errorText(err) }, 'could not record a skipped-member Event');
       }
     }
   }

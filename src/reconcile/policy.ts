@@ -1,21 +1,26 @@
 // The policy in force: the GlobalDeploymentPolicy and the GSLBHostRules of the
 // own cluster, validated against the controller (verdicts cached per object
-// content), with their status written back. Pure state + one evaluate step;
-// the worker decides what to re-derive and queue from the outcome.
+// content). evaluate() decides and writes nothing: it returns the outcome and
+// the status each object should show; the policy controller writes those, the
+// worker decides what to re-derive and queue from the outcome, and `amko plan`
+// reports them.
 import type { GDPSpec, GSLBHostRule, GSLBHostRuleSpec, GlobalDeploymentPolicy } from '../api/index.js';
-import type { CrStatusWriter } from './cr-status.js';
-import { needsDefaultPki } from './desired/gslbservice.js';
+import { needsDefaultPki, type DesiredInputs } from './desired/gslbservice.js';
 import type { HmTemplate } from './desired/healthmonitors.js';
-import { hash } from './util.js';
-import { validateGdp, validateHostRule, type ValidationContext } from './validate.js';
+import { byAge, hash } from './util.js';
+import { validateGdp, validateHostRule, type ValidationContext, type Verdict } from './validate.js';
 
-interface Verdict {
-  ok: boolean;
-  error?: string;
-  templates: Map<string, HmTemplate>;
-}
+/** The status a policy object should show (written by the policy controller). */
+export type PolicyStatus =
+  | { kind: 'GlobalDeploymentPolicy'; obj: GlobalDeploymentPolicy; errorStatus: string }
+  | { kind: 'GSLBHostRule'; obj: GSLBHostRule; status: 'Accepted' | 'Rejected'; error: string };
+
+export const ANOTHER_GDP = "a GDP object already exists, can't add another";
+export const SAME_FQDN = "there's an existing GSLBHostRule for the same FQDN";
 
 export interface PolicyOutcome {
+  /** The status of every GDP and GSLBHostRule, in evaluation order. */
+  statuses: PolicyStatus[];
   /** No valid GDP was ever accepted and the current one is invalid: hold the sync. */
   hold: boolean;
   /** The GDP (or the monitor templates) changed: every member is re-derived and every key queued. */
@@ -38,6 +43,11 @@ export class PolicyState {
   private gdpVerdicts = new Map<string, Verdict>();
   private ghrVerdicts = new Map<string, Verdict>();
 
+  /** What the desired state is built from: the policy in force and the owner marker of the GSLBConfig in force. */
+  inputs(cfg: { createdBy: string; amkoUuid: string }): DesiredInputs {
+    return { createdBy: cfg.createdBy, amkoUuid: cfg.amkoUuid, gdp: this.gdp, hostRules: this.hostRules, templates: this.templates, defaultPki: this.defaultPki };
+  }
+
   /** Re-validate every object against the controller at the next evaluation. */
   clearVerdicts(): void {
     this.defaultPkiChecked = false;
@@ -55,11 +65,17 @@ export class PolicyState {
     this.templates.clear();
   }
 
-  /** Validates the GDPs (oldest wins) and GSLBHostRules (oldest accepted per fqdn wins), writes their status, and applies the accepted ones. */
-  async evaluate(gdps: GlobalDeploymentPolicy[], rules: GSLBHostRule[], ctx: ValidationContext, status: CrStatusWriter): Promise<PolicyOutcome> {
+  /**
+   * Validates the GDPs (oldest wins) and GSLBHostRules (oldest accepted per fqdn wins) and applies the accepted
+   * ones; returns what changed and the status of each object.
+   */
+  async evaluate(gdpList: readonly GlobalDeploymentPolicy[], ruleList: readonly GSLBHostRule[], ctx: ValidationContext): Promise<PolicyOutcome> {
     const templates = new Map<string, HmTemplate>();
+    const statuses: PolicyStatus[] = [];
+    const gdps = [...gdpList].sort(byAge);
+    const rules = [...ruleList].sort(byAge);
 
-    for (const extra of gdps.slice(1)) await status.gdpStatus(extra, "a GDP object already exists, can't add another");
+    for (const extra of gdps.slice(1)) statuses.push({ kind: 'GlobalDeploymentPolicy', obj: extra, errorStatus: ANOTHER_GDP });
     const gdpObj = gdps[0];
     let nextGdp: GDPSpec | undefined = this.gdp;
     let hold = false;
@@ -69,12 +85,11 @@ export class PolicyState {
       const k = `${gdpObj.metadata?.uid}:${hash(gdpObj.spec)}`;
       let v = this.gdpVerdicts.get(k);
       if (!v) {
-        const r = await validateGdp(gdpObj.spec, ctx);
-        v = r.ok ? { ok: true, templates: r.templates } : { ok: false, error: r.error, templates: new Map() };
+        v = await validateGdp(gdpObj.spec, ctx);
         this.gdpVerdicts.clear();
         this.gdpVerdicts.set(k, v);
       }
-      await status.gdpStatus(gdpObj, v.ok ? 'success' : v.error!);
+      statuses.push({ kind: 'GlobalDeploymentPolicy', obj: gdpObj, errorStatus: v.ok ? 'success' : v.error });
       if (v.ok) {
         nextGdp = gdpObj.spec;
         for (const [n, t] of v.templates) templates.set(n, t);
@@ -95,15 +110,14 @@ export class PolicyState {
       live.add(k);
       let v = this.ghrVerdicts.get(k);
       if (!v) {
-        const res = await validateHostRule(name, r.spec, ctx);
-        v = res.ok ? { ok: true, templates: res.templates } : { ok: false, error: res.error, templates: new Map() };
+        v = await validateHostRule(name, r.spec, ctx);
         this.ghrVerdicts.set(k, v);
       }
       if (v.ok && nextRules.has(r.spec.fqdn)) {
-        await status.hostRuleStatus(r, 'Rejected', "there's an existing GSLBHostRule for the same FQDN");
+        statuses.push({ kind: 'GSLBHostRule', obj: r, status: 'Rejected', error: SAME_FQDN });
         continue;
       }
-      await status.hostRuleStatus(r, v.ok ? 'Accepted' : 'Rejected', v.ok ? '' : v.error!);
+      statuses.push({ kind: 'GSLBHostRule', obj: r, status: v.ok ? 'Accepted' : 'Rejected', error: v.ok ? '' : v.error });
       if (v.ok) {
         nextRules.set(r.spec.fqdn, r.spec);
         for (const [n, t] of v.templates) templates.set(n, t);
@@ -113,7 +127,7 @@ export class PolicyState {
 
     if (hold) {
       this.evaluated = false;
-      return { hold: true, gdpChanged: false, changedFqdns: new Set() };
+      return { statuses, hold: true, gdpChanged: false, changedFqdns: new Set() };
     }
     let pkiChanged = false;
     if (needsDefaultPki(nextGdp, nextRules.values()) && !this.defaultPkiChecked && ctx.avi.listPkiProfiles) {
@@ -132,6 +146,6 @@ export class PolicyState {
     this.hostRules = nextRules;
     this.templates = templates;
     this.evaluated = true;
-    return { hold: false, gdpChanged, changedFqdns };
+    return { statuses, hold: false, gdpChanged, changedFqdns };
   }
 }

@@ -2,9 +2,9 @@
 // most once, never processed by two workers at once, and re-queued if it was
 // dirtied while being processed. Failures are retried forever on a per-key
 // capped exponential backoff with jitter (fast or slow base by retry class);
-// `concurrency` bounds the number of keys in flight and an optional token
-// bucket limits the rate at which keys start. The worker leaves the key rate
-// unlimited and limits Avi calls instead (TokenBucket around its Avi client).
+// `concurrency` bounds the number of keys in flight. Keys start as fast as
+// they come: the worker limits Avi calls instead (TokenBucket, below, around
+// its Avi client).
 import { backoffDelay, jittered } from '../backoff.js';
 import { withDefaults } from '../options.js';
 import { boundedDelay } from '../timers.js';
@@ -17,9 +17,6 @@ export interface WorkQueueOptions {
   /** Maps a failure to a retry speed. Default: always fast. 'none' = wait for the next add(). */
   classify?: (err: unknown) => RetrySpeed;
   concurrency?: number;
-  /** Token bucket: sustained keys per second and burst. Default: no limit on keys. */
-  ratePerSecond?: number;
-  burst?: number;
   fastBaseDelayMs?: number;
   slowBaseDelayMs?: number;
   maxDelayMs?: number;
@@ -44,19 +41,14 @@ export class WorkQueue {
   private readonly processing = new Set<string>();
   private readonly dirty = new Set<string>();
   private readonly state = new Map<string, KeyState>();
-  private tokens: number;
-  private lastRefill: number;
-  private wakeTimer?: NodeJS.Timeout;
   private running = false;
   private idleWaiters: Array<() => void> = [];
 
   constructor(options: WorkQueueOptions) {
     this.opts = withDefaults(
-      { concurrency: 8, ratePerSecond: Infinity, burst: 50, fastBaseDelayMs: 200, slowBaseDelayMs: 5_000, maxDelayMs: 120_000, now: Date.now },
+      { concurrency: 8, fastBaseDelayMs: 200, slowBaseDelayMs: 5_000, maxDelayMs: 120_000, now: Date.now },
       options,
     );
-    this.tokens = this.opts.burst;
-    this.lastRefill = this.opts.now();
   }
 
   start(): void {
@@ -67,8 +59,6 @@ export class WorkQueue {
   /** Stops taking keys; in-flight handlers finish. Pending keys and backoffs are kept unless `clear`. */
   stop(clear = false): void {
     this.running = false;
-    clearTimeout(this.wakeTimer);
-    this.wakeTimer = undefined;
     if (clear) {
       for (const s of this.state.values()) clearTimeout(s.timer);
       this.state.clear();
@@ -126,7 +116,8 @@ export class WorkQueue {
     return new Promise((r) => this.idleWaiters.push(r));
   }
 
-  private isIdle(): boolean {
+  /** Nothing queued or in flight (keys in backoff don't count). */
+  isIdle(): boolean {
     return this.pending.length === 0 && this.processing.size === 0 && this.dirty.size === 0;
   }
 
@@ -151,33 +142,9 @@ export class WorkQueue {
     this.pump();
   }
 
-  private refill(): void {
-    if (this.opts.ratePerSecond === Infinity) {
-      this.tokens = Infinity;
-      return;
-    }
-    const now = this.opts.now();
-    const elapsed = (now - this.lastRefill) / 1000;
-    this.lastRefill = now;
-    this.tokens = Math.min(this.opts.burst, this.tokens + elapsed * this.opts.ratePerSecond);
-  }
-
   private pump(): void {
     if (!this.running) return;
     while (this.pending.length > 0 && this.processing.size < this.opts.concurrency) {
-      this.refill();
-      if (this.tokens < 1) {
-        if (!this.wakeTimer) {
-          const waitMs = Math.ceil(((1 - this.tokens) / this.opts.ratePerSecond) * 1000);
-          this.wakeTimer = setTimeout(() => {
-            this.wakeTimer = undefined;
-            this.pump();
-          }, boundedDelay(waitMs));
-          this.wakeTimer.unref?.();
-        }
-        return;
-      }
-      this.tokens -= 1;
       const key = this.pending.shift()!;
       this.pendingSet.delete(key);
       this.processing.add(key);

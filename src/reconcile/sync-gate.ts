@@ -5,7 +5,7 @@
 // before the elector's step-down has run.
 import type { KubeConfig } from '@kubernetes/client-node';
 import { watchRole, type RoleState, type RoleWatcher } from '../federation/role.js';
-import { describeError } from '../kube/informer.js';
+import { errorText } from '../kube/errors.js';
 import { LeaderElector, type LeaderElectionTiming, type LeaseSource } from '../kube/lease.js';
 import type { Logger } from '../log.js';
 import { workerMetrics } from './metrics.js';
@@ -66,7 +66,7 @@ export class SyncGate implements LeaseSource {
       if (this.ownsRole) {
         void this.role.start().then(
           () => this.apply(),
-          (err: unknown) => log.error({ err: describeError(err) }, 'role watch failed to start'),
+          (err: unknown) => log.error({ err: errorText(err) }, 'role watch failed to start'),
         );
       }
     }

@@ -19,9 +19,12 @@ import { AMKO_NAMESPACE, UUID_ANNOTATION, type GSLBConfig, type GSLBHostRule, ty
 import { isAviError, type AviError } from '../avi/errors.js';
 import type { AviApi } from '../avi/types.js';
 import type { RoleState, RoleWatcher } from '../federation/role.js';
-import { makeResilientInformer, describeError, type ResilientInformer } from '../kube/informer.js';
-import { kubeRequest } from '../kube/http.js';
-import { kubeConfigForContext } from '../kube/kubeconfig.js';
+import { kubeClient, type KubeClient } from '../kube/client.js';
+import { errorText } from '../kube/errors.js';
+import { EventRecorder } from '../kube/events.js';
+import { makeResilientInformer, type ResilientInformer } from '../kube/informer.js';
+import { MemberKubeconfig, kubeConfigForContext } from '../kube/kubeconfig.js';
+import { corePath, crPath } from '../kube/paths.js';
 import { defaultIdentity, type LeaseSource } from '../kube/lease.js';
 import type { Logger } from '../log.js';
 import { withDefaults } from '../options.js';
@@ -30,10 +33,10 @@ import { AviSession, defaultAviFactory, isGslbLeader, type AviConnection } from 
 import { AviStateCache } from './avi-state.js';
 import { ConnectRetry, isLoginRefusal } from './connect-retry.js';
 import { CrStatusWriter } from './cr-status.js';
-import { HostRuleNaming } from './custom-fqdn/index.js'; // [custom-fqdn]
-import { buildDesiredGs, type DesiredInputs } from './desired/gslbservice.js';
-import { describeOperation, diffKey, type Operation } from './diff.js';
-import { GC_STATE, MemberKubeconfigFile, activeConfigOf, aviConnectionOf, type ActiveConfig } from './gslb-config.js';
+import { HostRuleNaming } from './custom-fqdn/hostrules.js'; // [custom-fqdn]
+import { describeOperation, type AviOperation } from './diff.js';
+import { planKey, planKeySet } from './plan.js';
+import { GC_STATE, activeConfigOf, aviConnectionOf, type ActiveConfig } from './gslb-config.js';
 import { MemberClusters } from './member-clusters.js';
 import { MemberEvents } from './member-events.js';
 import { MemberIndex } from './member-index.js';
@@ -41,7 +44,6 @@ import { identityNaming, parseGsKey, type NamingStep } from './members/types.js'
 import { workerMetrics as M } from './metrics.js';
 import { PolicyState } from './policy.js';
 import { TokenBucket, WorkQueue, type RetrySpeed, type WorkQueueOptions } from './queue.js';
-import { crPath } from './status.js';
 import { SkippedMembers } from './skipped-members.js';
 import { SyncGate, type LeaderElectionOptions } from './sync-gate.js';
 import { Stopped, byAge, hash } from './util.js';
@@ -56,7 +58,7 @@ export interface ReconcileWorkerOptions {
   /** The server's own cluster. */
   kubeConfig: KubeConfig;
   /** Member-cluster kubeconfig file (`--member-kubeconfig`, env GSLB_CONFIG). */
-  memberKubeconfigPath?: string;
+  memberKubeconfig?: string;
   namespace?: string;
   log: Logger;
   /** Builds the Avi client (default: src/avi AviClient). */
@@ -154,7 +156,8 @@ export class ReconcileWorker implements LeaseSource {
   /** Fingerprint of the GSLBConfig spec and the credentials Secret in force (a change lifts a login block). */
   private connInputs = '';
   private readonly fence: WriteFence;
-  private readonly memberKubeconfig: MemberKubeconfigFile;
+  private readonly memberKubeconfig: MemberKubeconfig;
+  private readonly client: KubeClient;
   private kubeconfigStamp = '';
   private readonly status: CrStatusWriter;
   private resyncTimer?: NodeJS.Timeout;
@@ -194,11 +197,10 @@ export class ReconcileWorker implements LeaseSource {
       ? undefined
       : new HostRuleNaming({
           log: this.log,
+          hostRules: () => this.members.hostRules(),
           onChange: () => {
             if (this.active && this.config) this.members.rederiveAll();
           },
-          initialBackoffMs: opts.memberBackoff?.initialMs,
-          maxBackoffMs: opts.memberBackoff?.maxMs,
         });
     this.identity = (opts.leaderElection && opts.leaderElection.identity) || defaultIdentity();
     const callRate = opts.aviMaxCallsPerSecond ?? DEFAULT_AVI_CALLS_PER_SECOND;
@@ -214,11 +216,15 @@ export class ReconcileWorker implements LeaseSource {
     );
     this.retryDelayMs = opts.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS;
     this.connectRetry = new ConnectRetry(this.retryDelayMs);
-    this.memberKubeconfig = new MemberKubeconfigFile(opts.memberKubeconfigPath);
-    this.status = new CrStatusWriter(opts.kubeConfig, this.ns, this.log);
+    this.memberKubeconfig = new MemberKubeconfig(opts.memberKubeconfig);
+    this.client = kubeClient(opts.kubeConfig);
+    this.status = new CrStatusWriter(this.client, new EventRecorder(this.client, 'amko-reconcile-worker', this.identity, this.log), this.ns, this.log);
     this.cache = new AviStateCache(() => this.config?.createdBy);
     this.index = new MemberIndex((key) => this.queue.add(key));
-    this.memberEvents = new MemberEvents((c) => this.members.kubeConfigOf(c), this.log);
+    this.memberEvents = new MemberEvents((c) => {
+      const kc = this.members.kubeConfigOf(c);
+      return kc && new EventRecorder(kubeClient(kc), 'amko-reconcile-worker', this.identity, this.log);
+    }, this.log);
     this.skipped = new SkippedMembers((n) => this.memberEvents.post(n));
     this.members = new MemberClusters({
       log: this.log,
@@ -254,7 +260,7 @@ export class ReconcileWorker implements LeaseSource {
         M.syncs.inc({ result: r.ok ? 'ok' : 'error', wrote: String(wrote) });
         if (r.ok && wrote) M.syncLatency.observe((Date.now() - r.queuedAt) / 1000);
         if (!r.ok && !(r.error instanceof Stopped)) {
-          this.log.warn({ key, attempt: r.attempt, retryInMs: r.retryInMs, err: describeError(r.error) }, 'sync failed');
+          this.log.warn({ key, attempt: r.attempt, retryInMs: r.retryInMs, err: errorText(r.error) }, 'sync failed');
           if (isLoginRefusal(r.error)) void this.onLoginRefused(r.error);
         }
       },
@@ -322,13 +328,11 @@ export class ReconcileWorker implements LeaseSource {
     this.generation++;
     this.status.reset();
     M.leader.set(1);
-    const kc = this.o.kubeConfig;
-    const mk = <T extends KubernetesObject>(kind: KindName | 'Secret', path: string) =>
-      makeResilientInformer<T>(kc, path, () => kubeRequest<KubernetesListObject<T>>(kc, 'GET', path), { name: `own/${kind}`, log: this.log });
+    const mk = <T extends KubernetesObject>(kind: KindName | 'Secret', path: string) => makeResilientInformer<T>(this.client, path, { name: `own/${kind}`, log: this.log });
     this.gcInf = mk<Kinded>('GSLBConfig', crPath('GSLBConfig', this.ns));
     this.gdpInf = mk<Kinded>('GlobalDeploymentPolicy', crPath('GlobalDeploymentPolicy', this.ns));
     this.ghrInf = mk<Kinded>('GSLBHostRule', crPath('GSLBHostRule', this.ns));
-    this.secretInf = mk<V1Secret>('Secret', `/api/v1/namespaces/${this.ns}/secrets`);
+    this.secretInf = mk<V1Secret>('Secret', corePath('secrets', this.ns));
     // Nothing is decided before every own-cluster informer has listed (e.g. the credentials Secret).
     this.ownSynced = false;
     this.gcInf.onEvent(() => {
@@ -404,7 +408,7 @@ export class ReconcileWorker implements LeaseSource {
         await this.reconcileConfig();
       } catch (err) {
         if (isLoginRefusal(err)) return this.onLoginRefused(err);
-        this.log.error({ err: describeError(err) }, 'applying the GSLBConfig failed');
+        this.log.error({ err: errorText(err) }, 'applying the GSLBConfig failed');
         this.retryConfigLater();
       }
     });
@@ -477,7 +481,7 @@ export class ReconcileWorker implements LeaseSource {
     let amkoUuid = gc.metadata?.annotations?.[UUID_ANNOTATION];
     if (!amkoUuid) {
       amkoUuid = randomUUID();
-      await kubeRequest(this.o.kubeConfig, 'PATCH', crPath('GSLBConfig', this.ns, gc.metadata?.name), {
+      await this.client.request('PATCH', crPath('GSLBConfig', this.ns, gc.metadata?.name), {
         body: { metadata: { annotations: { [UUID_ANNOTATION]: amkoUuid } } },
         contentType: 'application/merge-patch+json',
       });
@@ -527,8 +531,8 @@ export class ReconcileWorker implements LeaseSource {
         this.session.ok = false;
         if (isLoginRefusal(err)) return this.onLoginRefused(err);
         const retryInMs = this.connectRetry.failed(err, inputs);
-        this.log.warn({ err: describeError(err), retryInMs }, 'connecting to the Avi controller failed');
-        await this.status.gslbConfigState(gc, GC_STATE.connect(isAviError(err) ? err.message : describeError(err)));
+        this.log.warn({ err: errorText(err), retryInMs }, 'connecting to the Avi controller failed');
+        await this.status.gslbConfigState(gc, GC_STATE.connect(isAviError(err) ? err.message : errorText(err)));
         this.retryConfigLater(retryInMs);
         return;
       }
@@ -542,7 +546,7 @@ export class ReconcileWorker implements LeaseSource {
       try {
         memberKc = this.memberKubeconfig.load();
       } catch (err) {
-        await this.status.gslbConfigState(gc, GC_STATE.kubeconfig(describeError(err)));
+        await this.status.gslbConfigState(gc, GC_STATE.kubeconfig(errorText(err)));
         this.retryConfigLater();
         return;
       }
@@ -559,7 +563,7 @@ export class ReconcileWorker implements LeaseSource {
       try {
         kc = kubeConfigForContext(memberKc!, c);
       } catch (err) {
-        this.log.warn({ cluster: c, err: describeError(err) }, 'member cluster context missing');
+        this.log.warn({ cluster: c, err: errorText(err) }, 'member cluster context missing');
         continue;
       }
       this.members.start(c, kc);
@@ -575,7 +579,6 @@ export class ReconcileWorker implements LeaseSource {
     // Wait for every member cluster's first attempt (synced or failed), so a
     // reachable cluster's members are known before anything is written.
     await this.members.attempted();
-    await this.hostRuleNaming?.attempted(); // [custom-fqdn] HostRules known before names are decided
     await this.evaluatePolicy();
     if (fullSync) {
       this.reportAfterResync = this.session.ok && this.policy.evaluated ? gc : undefined;
@@ -627,7 +630,7 @@ export class ReconcileWorker implements LeaseSource {
         if (this.session.ok && this.policy.evaluated && this.resynced) this.queue.start();
       } catch (err) {
         if (isLoginRefusal(err)) return this.onLoginRefused(err);
-        this.log.warn({ err: describeError(err) }, 'policy evaluation failed; retrying');
+        this.log.warn({ err: errorText(err) }, 'policy evaluation failed; retrying');
         setTimeout(() => this.schedulePolicy(), boundedDelay(this.retryDelayMs)).unref?.();
       }
     });
@@ -640,9 +643,10 @@ export class ReconcileWorker implements LeaseSource {
   /** Validates the GDP and GSLBHostRules, writes their status, and applies the accepted ones. */
   private async evaluatePolicy(): Promise<void> {
     if (!this.config || !this.session.client || !this.session.ok) return;
-    const gdps = [...(this.gdpInf?.list() ?? [])].sort(byAge) as unknown as GlobalDeploymentPolicy[];
-    const rules = [...(this.ghrInf?.list() ?? [])].sort(byAge) as unknown as GSLBHostRule[];
-    const r = await this.policy.evaluate(gdps, rules, this.validationCtx(), this.status);
+    const gdps = (this.gdpInf?.list() ?? []) as unknown as GlobalDeploymentPolicy[];
+    const rules = (this.ghrInf?.list() ?? []) as unknown as GSLBHostRule[];
+    const r = await this.policy.evaluate(gdps, rules, this.validationCtx());
+    for (const st of r.statuses) await this.status.policyStatus(st);
     if (r.hold) {
       this.queue.stop();
       return;
@@ -658,7 +662,7 @@ export class ReconcileWorker implements LeaseSource {
   // ---------------------------------------------------------------- keys
 
   private allKeys(): Set<string> {
-    return new Set<string>([...this.index.keys(), ...this.cache.keys(this.config?.createdBy)]);
+    return planKeySet(this.index, this.cache, this.config?.createdBy);
   }
 
   private enqueueAll(): void {
@@ -743,27 +747,17 @@ export class ReconcileWorker implements LeaseSource {
       await this.enqueueNeeded();
     } catch (err) {
       M.resyncs.inc({ result: 'error' });
-      this.log.warn({ err: describeError(err) }, 'full resync failed');
+      this.log.warn({ err: errorText(err) }, 'full resync failed');
       if (isLoginRefusal(err)) return this.onLoginRefused(err);
       if (!this.resynced) this.retryConfigLater();
     }
   }
 
-  private desiredInputs(): DesiredInputs {
-    const cfg = this.config!;
-    return { createdBy: cfg.createdBy, amkoUuid: cfg.amkoUuid, gdp: this.policy.gdp, hostRules: this.policy.hostRules, templates: this.policy.templates, defaultPki: this.policy.defaultPki };
-  }
-
-  /** The operations for one key against the cache (also used by `amko plan`-style inspection in tests). */
-  planKey(key: string): Operation[] {
+  /** The operations for one key against the cache (plan.ts: the same computation as `amko plan`). */
+  planKey(key: string): AviOperation[] {
     const cfg = this.config;
     if (!cfg) return [];
-    const { tenant, gsName } = parseGsKey(key);
-    const desired = buildDesiredGs(tenant, gsName, this.index.membersOf(key), this.desiredInputs());
-    return diffKey(key, tenant, gsName, desired, this.cache.actual(key, tenant), {
-      createdBy: cfg.createdBy,
-      refNames: this.cache.refNames,
-    });
+    return planKey(key, { ...this.policy.inputs(cfg), members: (k) => this.index.membersOf(k) }, this.cache);
   }
 
   private async syncKey(key: string): Promise<void> {

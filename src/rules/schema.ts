@@ -151,9 +151,4 @@ export function validateSchema(kind: KindName, obj: unknown, opts: SchemaOptions
   return out;
 }
 
-/** True when the value at `field` has a schema error already (so semantic rules need not report it again). */
-export function hasErrorAt(errors: readonly FieldError[], field: string): boolean {
-  return errors.some((e) => e.field === field || e.field.startsWith(`${field}.`) || e.field.startsWith(`${field}[`));
-}
-
 export { TYPE_TEXT };

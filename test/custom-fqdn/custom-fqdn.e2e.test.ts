@@ -155,7 +155,7 @@ describe('custom global FQDNs through AKO HostRules (worker + Avi simulator)', f
     worker = createReconcileWorker({
       kubeConfig: c1.kubeConfig,
       namespace: AMKO_NS,
-      memberKubeconfigPath: cp.kubeconfigPath,
+      memberKubeconfig: cp.kubeconfigPath,
       log,
       leaderElection: false,
       ...simWorkerOptions(sim, log),

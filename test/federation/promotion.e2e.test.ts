@@ -47,7 +47,7 @@ describe('federation: live promotion adopts the GslbServices of the shared amko-
     inst.worker = createReconcileWorker({
       kubeConfig: c[cluster]!.kubeConfig,
       namespace: NS,
-      memberKubeconfigPath: cp.kubeconfigPath,
+      memberKubeconfig: cp.kubeconfigPath,
       log,
       aviFactory: (conn) => {
         inst.aviClients++;

@@ -1,9 +1,11 @@
 // Pure federation pieces: conditions, own/member validation, copy planning, role.
 import assert from 'node:assert/strict';
-import type { AMKOCluster } from '../../src/api/amkocluster.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ConditionType, type AMKOCluster } from '../../src/api/amkocluster.js';
 import { UUID_ANNOTATION } from '../../src/api/common.js';
 import {
-  ConditionType,
   Reason,
   changedConditions,
   conditionsEqual,
@@ -14,7 +16,7 @@ import {
 import { planFollower, type FederatedObject } from '../../src/federation/copy.js';
 import { checkOwnAMKOCluster, memberContexts, validateMember } from '../../src/federation/validate-members.js';
 import { roleFromAMKOClusters } from '../../src/federation/role.js';
-import { loadMemberKubeConfig } from '../../src/federation/federator.js';
+import { MemberKubeconfig } from '../../src/kube/kubeconfig.js';
 
 const amko = (name: string, spec: Partial<NonNullable<AMKOCluster['spec']>>, namespace = 'avi-system'): AMKOCluster => ({
   metadata: { name, namespace },
@@ -259,9 +261,19 @@ describe('federation: member kubeconfig loading', () => {
     'current-context: c2',
   ].join('\n');
 
-  it('reads GSLB_CONFIG as kubeconfig text, and returns undefined when nothing is configured', () => {
-    const kc = loadMemberKubeConfig(undefined, { GSLB_CONFIG: text });
-    assert.deepEqual(kc?.getContexts().map((c) => c.name), ['c2']);
-    assert.equal(loadMemberKubeConfig(undefined, {}), undefined);
+  it('reads GSLB_CONFIG as kubeconfig text or a file path, and refuses when nothing is configured', () => {
+    const fromText = new MemberKubeconfig(text);
+    assert.equal(fromText.isText(), true);
+    assert.deepEqual(fromText.load().getContexts().map((c) => c.name), ['c2']);
+    const dir = mkdtempSync(path.join(tmpdir(), 'amko-kc-'));
+    const file = path.join(dir, 'kubeconfig');
+    writeFileSync(file, text);
+    const fromFile = new MemberKubeconfig(file);
+    assert.equal(fromFile.isText(), false);
+    assert.deepEqual(fromFile.load().getContexts().map((c) => c.name), ['c2']);
+    const before = fromFile.stamp();
+    writeFileSync(file, text.replace('c2', 'c9'));
+    assert.notEqual(fromFile.stamp(), before, 'a changed file changes the stamp');
+    assert.throws(() => new MemberKubeconfig(undefined).load(), /no member-cluster kubeconfig configured/);
   });
 });

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type { KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
 import { AviClient } from '../../src/avi/client.js';
 import type { GslbService } from '../../src/avi/types.js';
-import { kubeRequest } from '../../src/kube/http.js';
+import { kubeClient } from '../../src/kube/client.js';
 import { makeResilientInformer, type ResilientInformer } from '../../src/kube/informer.js';
 import { createLogger } from '../../src/log.js';
 import { listSlim } from '../../src/reconcile/cluster.js';
@@ -79,7 +79,7 @@ describe('reconcile worker lifecycle (member down at start, status progress, def
     createReconcileWorker({
       kubeConfig: c1.kubeConfig,
       namespace: NS,
-      memberKubeconfigPath: cp.kubeconfigPath,
+      memberKubeconfig: cp.kubeconfigPath,
       log,
       leaderElection: false,
       ...simWorkerOptions(sim, log),
@@ -107,7 +107,7 @@ describe('reconcile worker lifecycle (member down at start, status progress, def
     await createWithStatus(c2, ingPath, ingress('web', 'web.lc.example.com', '10.20.2.1'));
     await createWithStatus(c3, ingPath, ingress('web', 'web.lc.example.com', '10.20.3.1'));
     // Every GSLBConfig state as written (each status patch is one watch event).
-    gcInf = makeResilientInformer(c1.kubeConfig, GC_PATH, () => kubeRequest<KubernetesListObject<KubernetesObject>>(c1.kubeConfig, 'GET', GC_PATH), { name: 'test/gc' });
+    gcInf = makeResilientInformer(kubeClient(c1.kubeConfig), GC_PATH, { name: 'test/gc' });
     gcInf.onEvent((_e, o) => {
       const s = o.status?.state;
       if (s && gcStates[gcStates.length - 1] !== s) gcStates.push(s);
@@ -238,7 +238,9 @@ describe('reconcile worker lifecycle (member down at start, status progress, def
       assert.equal(o?.metadata?.managedFields, undefined);
     };
     await k(c2, 'POST', path, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm-0' } });
-    const inf = makeResilientInformer<KubernetesObject>(kc, path, () => kubeRequest<KubernetesListObject<KubernetesObject>>(c2.kubeConfig, 'GET', path), { name: 'test/cm', transform });
+    const direct = kubeClient(c2.kubeConfig);
+    const list = () => direct.request<KubernetesListObject<KubernetesObject>>('GET', path);
+    const inf = makeResilientInformer<KubernetesObject>(kubeClient(kc), path, { name: 'test/cm', transform, list });
     const seen: string[] = [];
     inf.onEvent((e, o) => {
       seen.push(`${e} ${o.metadata?.name}`);
@@ -275,7 +277,7 @@ describe('reconcile worker lifecycle (member down at start, status progress, def
       await k(c2, 'POST', path, { apiVersion: 'v1', kind: 'Service', metadata: { name, labels: { pg: 'x' } }, spec: { ports: [{ port: 80 }] } });
     }
     const full = (await k(c2, 'GET', path)) as KubernetesListObject<KubernetesObject>;
-    const paged = await listSlim(c2.kubeConfig, path, 'services', 2);
+    const paged = await listSlim(kubeClient(c2.kubeConfig), path, 'services', 2);
     assert.deepEqual(paged.items.map((o) => o.metadata?.name).sort(), full.items.map((o) => o.metadata?.name).sort());
     assert.ok(paged.items.length >= 3);
     assert.ok(paged.metadata?.resourceVersion);

@@ -86,7 +86,7 @@ describe('reconcile: the tenant of a GslbService, and selected objects that are 
     worker = createReconcileWorker({
       kubeConfig: c1.kubeConfig,
       namespace: NS,
-      memberKubeconfigPath: cp.kubeconfigPath,
+      memberKubeconfig: cp.kubeconfigPath,
       log,
       leaderElection: false,
       role: false,

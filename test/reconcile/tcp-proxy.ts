@@ -8,6 +8,8 @@ import { KubeConfig } from '@kubernetes/client-node';
 
 export interface TcpProxy {
   port: number;
+  /** Connections accepted so far (each is one TCP connection, and one TLS handshake, to the API server). */
+  connections(): number;
   /** A copy of `kc` whose current cluster goes through the proxy. */
   kubeConfigFor(kc: KubeConfig): KubeConfig;
   freezeExisting(): void;
@@ -17,7 +19,9 @@ export interface TcpProxy {
 export async function startTcpProxy(target: string): Promise<TcpProxy> {
   const t = new URL(target);
   const pairs = new Set<{ client: net.Socket; upstream: net.Socket }>();
+  let accepted = 0;
   const server = net.createServer((client) => {
+    accepted++;
     const upstream = net.connect(Number(t.port), t.hostname);
     const pair = { client, upstream };
     pairs.add(pair);
@@ -35,6 +39,7 @@ export async function startTcpProxy(target: string): Promise<TcpProxy> {
   const port = (server.address() as net.AddressInfo).port;
   return {
     port,
+    connections: () => accepted,
     kubeConfigFor(kc) {
       const cfg = JSON.parse(kc.exportConfig()) as { clusters: Array<{ name: string; cluster: { server: string } }>; 'current-context'?: string };
       const current = kc.getCurrentCluster()?.name;

@@ -7,7 +7,7 @@ import { AviClient } from '../../src/avi/client.js';
 import { createLogger } from '../../src/log.js';
 import { registry } from '../../src/metrics.js';
 import { createReconcileWorker, GC_STATE, type ReconcileWorker, type ReconcileWorkerOptions } from '../../src/reconcile/index.js';
-import { computePlan, formatPlan } from '../../src/reconcile/plan.js';
+import { computePlan, formatPlan } from '../../src/reconcile/dry-run.js';
 import { nonPathHmName, pathHmName } from '../../src/reconcile/desired/healthmonitors.js';
 import type { GslbService } from '../../src/avi/types.js';
 import { sharedControlPlanes } from '../harness/shared.js';
@@ -109,7 +109,7 @@ describe('reconcile worker end to end (real kube-apiservers + Avi simulator)', f
   const replica = (identity: string, overrides: Partial<ReconcileWorkerOptions> = {}) =>
     createReconcileWorker({
       kubeConfig: c1.kubeConfig,
-      memberKubeconfigPath: cp.kubeconfigPath,
+      memberKubeconfig: cp.kubeconfigPath,
       log,
       leaderElection: { identity, leaseName: 'rw-e2e-lease', leaseDurationMs: 8000, renewDeadlineMs: 6000, retryPeriodMs: 500 },
       ...simWorkerOptions(sim, log),
@@ -377,7 +377,7 @@ describe('reconcile worker end to end (real kube-apiservers + Avi simulator)', f
     sim.requestLog.clear();
     const plan = await computePlan({
       kubeConfig: c1.kubeConfig,
-      memberKubeconfigPath: cp.kubeconfigPath,
+      memberKubeconfig: cp.kubeconfigPath,
       log,
       aviFactory: (c) => AviClient.create({ ...c, caPem: sim.caPem, log }),
     });

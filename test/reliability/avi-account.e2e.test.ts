@@ -82,7 +82,7 @@ describe('reliability: Avi account safety (lockout, refused logins, untrusted ce
     createReconcileWorker({
       kubeConfig: c1.kubeConfig,
       namespace: NS,
-      memberKubeconfigPath: cp.kubeconfigPath,
+      memberKubeconfig: cp.kubeconfigPath,
       log,
       leaderElection: false,
       role: false,

@@ -5,12 +5,12 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { AviClient } from '../../src/avi/client.js';
 import type { AviApi } from '../../src/avi/types.js';
 import { createLogger } from '../../src/log.js';
-import { computePlan, formatPlan } from '../../src/reconcile/plan.js';
+import { computePlan, formatPlan } from '../../src/reconcile/dry-run.js';
 import type { AviSimulator } from '../avi-sim/server.js';
 
 export async function aviDrift(o: {
   kubeConfig: KubeConfig;
-  memberKubeconfigPath: string;
+  memberKubeconfig: string;
   sim: AviSimulator;
   reader: AviApi;
   createdBy: string;
@@ -18,7 +18,7 @@ export async function aviDrift(o: {
 }): Promise<string[]> {
   const plan = await computePlan({
     kubeConfig: o.kubeConfig,
-    memberKubeconfigPath: o.memberKubeconfigPath,
+    memberKubeconfig: o.memberKubeconfig,
     log: createLogger({ level: 'silent' }),
     aviFactory: (c) => AviClient.create({ ...c, caPem: o.sim.caPem, log: createLogger({ level: 'silent' }) }),
   });

@@ -100,7 +100,7 @@ describe('reliability: faults (real kube-apiservers + Avi simulator)', function 
   function newWorker(identity: string, extra: Partial<ReconcileWorkerOptions> = {}): ReconcileWorker {
     const w = createReconcileWorker({
       kubeConfig: c1.kubeConfig,
-      memberKubeconfigPath: cp.kubeconfigPath,
+      memberKubeconfig: cp.kubeconfigPath,
       log: log.child({ replica: identity }),
       aviFactory: (c) => countingAvi(identity, AviClient.create({ ...c, caPem: sim.caPem, log: log.child({ replica: identity }), timeoutMs: 1500 })),
       leaderElection: { identity, leaseName: LEASE, leaseDurationMs: 8000, renewDeadlineMs: 6000, retryPeriodMs: 500 },
@@ -114,7 +114,7 @@ describe('reliability: faults (real kube-apiservers + Avi simulator)', function 
   }
 
   /** What `amko plan` would still do (empty = Avi equals the desired state), plus duplicate names. */
-  const drift = () => aviDrift({ kubeConfig: c1.kubeConfig, memberKubeconfigPath: cp.kubeconfigPath, sim, reader, createdBy: CB, expectedGs: HOSTS.length });
+  const drift = () => aviDrift({ kubeConfig: c1.kubeConfig, memberKubeconfig: cp.kubeconfigPath, sim, reader, createdBy: CB, expectedGs: HOSTS.length });
 
   const cluster1Weight = async () => {
     const gs = (await reader.listGslbServices(CB, '*')).find((g) => g.name === HOSTS[0]);

@@ -86,7 +86,7 @@ describe('reliability: kill -9 of amko serve mid-sync, then a restart (real kube
 
   /** Everything that is not the desired state, on top of aviDrift (plan + duplicate names + count). */
   async function diverged(cluster1Weight: number): Promise<string[]> {
-    const out = await aviDrift({ kubeConfig: c1.kubeConfig, memberKubeconfigPath: cp.kubeconfigPath, sim, reader, createdBy: CB, expectedGs: N });
+    const out = await aviDrift({ kubeConfig: c1.kubeConfig, memberKubeconfig: cp.kubeconfigPath, sim, reader, createdBy: CB, expectedGs: N });
     const gss: GslbService[] = await reader.listGslbServices(CB, '*');
     const domains = gss.flatMap((g) => g.domain_names ?? []);
     const dupDomains = domains.filter((d, i) => domains.indexOf(d) !== i);

@@ -102,7 +102,7 @@ describe('reliability: leader election of two `amko serve` replicas at the defau
 
   const writes = (since = 0) => sim.requestLog.entries.filter((e) => isWrite(e) && e.at >= since);
   const holderNow = () => events[events.length - 1]?.holder;
-  const drift = () => aviDrift({ kubeConfig: c1.kubeConfig, memberKubeconfigPath: cp.kubeconfigPath, sim, reader, createdBy: CB, expectedGs: HOSTS.length });
+  const drift = () => aviDrift({ kubeConfig: c1.kubeConfig, memberKubeconfig: cp.kubeconfigPath, sim, reader, createdBy: CB, expectedGs: HOSTS.length });
 
   /** Keeps changing member objects (a status IP in cluster2, round robin) so that the leader always has a write to make. */
   function driveWrites(): { stop(): Promise<number> } {
@@ -395,7 +395,7 @@ describe('reliability: the first "not the leader" answer from Avi stops every wr
     const options = simWorkerOptions(sim, log);
     worker = createReconcileWorker({
       kubeConfig: c1.kubeConfig,
-      memberKubeconfigPath: cp.kubeconfigPath,
+      memberKubeconfig: cp.kubeconfigPath,
       log,
       ...options,
       queue: { ...options.queue, concurrency: 1 },

@@ -56,7 +56,7 @@ describe('reliability: a refresh interval past 2^31-1 ms (real kube-apiserver + 
   it(`makes no Avi call in the ${WINDOW_MS / 1000} s after the initial sync with refreshIntervalMs 3e9`, async () => {
     worker = createReconcileWorker({
       kubeConfig: c1.kubeConfig,
-      memberKubeconfigPath: cp.kubeconfigPath,
+      memberKubeconfig: cp.kubeconfigPath,
       log,
       leaderElection: false,
       ...simWorkerOptions(sim, log),

@@ -6,6 +6,7 @@ import type { GDPSpec } from '../../api/gdp.js';
 import type { GSLBHostRuleSpec } from '../../api/gslbhostrule.js';
 import type { DownResponse, PoolAlgorithmSettings, TrafficSplitEntry } from '../../api/common.js';
 import type { AviIp, GslbPool, GslbPoolMember, GslbService, HealthMonitor } from '../../avi/types.js';
+import { DEFAULTS } from '../../rules/defaults.js';
 import { gsKey, memberDescription, type NamedMember } from '../members/types.js';
 import {
   passthroughHealthMonitor,
@@ -14,11 +15,9 @@ import {
   type HmTemplate,
 } from './healthmonitors.js';
 
-export const DEFAULT_WEIGHT = 1;
-export const DEFAULT_PRIORITY = 10;
-export const THIRD_PARTY_DEFAULT_WEIGHT = 1;
-export const THIRD_PARTY_DEFAULT_PRIORITY = 1;
-export const DEFAULT_ALGORITHM = 'GSLB_ALGORITHM_ROUND_ROBIN';
+/** Third-party members without a traffic split entry (the cluster members' defaults are DEFAULTS.weight/priority). */
+const THIRD_PARTY_DEFAULT_WEIGHT = 1;
+const THIRD_PARTY_DEFAULT_PRIORITY = 1;
 
 export interface DesiredInputs {
   /** `amko-<uuid>` */
@@ -60,11 +59,11 @@ function split(entries: ReadonlyArray<TrafficSplitEntry> | undefined, name: stri
 /** Weight/priority of a cluster member: GSLBHostRule trafficSplit > GDP trafficSplit > 1/10. */
 export function weightAndPriority(cluster: string, ghr: GSLBHostRuleSpec | undefined, gdp: GDPSpec | undefined) {
   const e = split(ghr?.trafficSplit, cluster) ?? split(gdp?.trafficSplit, cluster);
-  return { weight: e?.weight ?? DEFAULT_WEIGHT, priority: e?.priority ?? DEFAULT_PRIORITY };
+  return { weight: e?.weight ?? DEFAULTS.weight, priority: e?.priority ?? DEFAULTS.priority };
 }
 
 function poolAlgorithm(s: PoolAlgorithmSettings | undefined): Pick<GslbPool, 'algorithm' | 'fallback_algorithm' | 'consistent_hash_mask'> {
-  const algorithm = s?.lbAlgorithm ?? DEFAULT_ALGORITHM;
+  const algorithm = s?.lbAlgorithm ?? DEFAULTS.lbAlgorithm;
   const out: Pick<GslbPool, 'algorithm' | 'fallback_algorithm' | 'consistent_hash_mask'> = { algorithm };
   if (algorithm === 'GSLB_ALGORITHM_CONSISTENT_HASH' && s?.hashMask !== undefined) out.consistent_hash_mask = s.hashMask;
   if (algorithm === 'GSLB_ALGORITHM_GEO' && s?.geoFallback?.lbAlgorithm) {

@@ -87,11 +87,6 @@ export function memberDescription(m: Pick<MemberRecord, 'kind' | 'cluster' | 'na
   return m.kind === 'INGRESS' ? `${base}/${m.hostname}` : base;
 }
 
-/** Stable identity of the object a member came from (cluster/kind/ns/name). */
-export function objectKey(m: Pick<MemberRecord, 'kind' | 'cluster' | 'namespace' | 'name'>): string {
-  return `${m.cluster}/${m.kind}/${m.namespace}/${m.name}`;
-}
-
 /** The work-queue key of a GslbService: `<tenant>/<gsName>`. */
 export function gsKey(tenant: string, gsName: string): string {
   return `${tenant}/${gsName}`;

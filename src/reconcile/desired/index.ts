@@ -1,2 +1,0 @@
-export * from './healthmonitors.js';
-export * from './gslbservice.js';

@@ -1,0 +1,82 @@
+// One keep-alive connection per cluster: every request of the process to a
+// cluster — our JSON requests, client-node's Watch and its generated API
+// clients — goes through the cluster's KubeClient and its one agent. Counted at
+// a TCP proxy in front of a real kube-apiserver: each accepted connection is a
+// TCP connection and a full TLS handshake. (client-node 1.4 alone builds a new
+// https.Agent per request: the old kubeRequest made one connection per request,
+// 50 for the first case.)
+import assert from 'node:assert/strict';
+import { CoreV1Api, type KubernetesObject } from '@kubernetes/client-node';
+import { KubeClient, kubeClient } from '../../src/kube/client.js';
+import { makeResilientInformer } from '../../src/kube/informer.js';
+import { sharedControlPlanes } from '../harness/shared.js';
+import type { ClusterHandle } from '../harness/control-plane.js';
+import { startTcpProxy, type TcpProxy } from '../reconcile/tcp-proxy.js';
+
+describe('kube client: one TLS connection per cluster (real kube-apiserver behind a counting proxy)', function () {
+  this.timeout(60_000);
+  let c1: ClusterHandle;
+  let proxy: TcpProxy;
+
+  before(async function () {
+    this.timeout(900_000);
+    c1 = (await sharedControlPlanes()).cluster('cluster1');
+  });
+
+  beforeEach(async () => {
+    proxy = await startTcpProxy(c1.kubeConfig.getCurrentCluster()!.server);
+  });
+
+  afterEach(async () => {
+    await proxy.cut();
+  });
+
+  it('50 sequential requests use one connection', async () => {
+    const client = new KubeClient(proxy.kubeConfigFor(c1.kubeConfig));
+    try {
+      for (let i = 0; i < 50; i++) await client.request('GET', '/api/v1/namespaces/default');
+      assert.equal(proxy.connections(), 1);
+    } finally {
+      client.close();
+    }
+  });
+
+  it('one client per cluster in the process: two KubeConfig objects of the same cluster share it', async () => {
+    const a = kubeClient(proxy.kubeConfigFor(c1.kubeConfig));
+    const b = kubeClient(proxy.kubeConfigFor(c1.kubeConfig));
+    try {
+      assert.equal(a, b);
+      for (let i = 0; i < 10; i++) await (i % 2 ? a : b).list('/api/v1/namespaces');
+      assert.equal(proxy.connections(), 1);
+    } finally {
+      a.close();
+    }
+  });
+
+  it('generated API clients reuse the pooled connection', async () => {
+    const client = new KubeClient(proxy.kubeConfigFor(c1.kubeConfig));
+    try {
+      const core = client.kubeConfig.makeApiClient(CoreV1Api);
+      for (let i = 0; i < 10; i++) await core.readNamespace({ name: 'default' });
+      await client.request('GET', '/api/v1/namespaces/default');
+      assert.equal(proxy.connections(), 1);
+    } finally {
+      client.close();
+    }
+  });
+
+  it('an informer holds one connection for its watch; requests meanwhile share one more', async () => {
+    const client = new KubeClient(proxy.kubeConfigFor(c1.kubeConfig));
+    const inf = makeResilientInformer<KubernetesObject>(client, '/api/v1/namespaces', { name: 'test/ns' });
+    try {
+      await inf.start();
+      await inf.waitForSync();
+      for (let i = 0; i < 20; i++) await client.request('GET', '/api/v1/namespaces/default');
+      // The list and the requests reuse pooled connections; the open watch stream holds one of its own.
+      assert.equal(proxy.connections(), 2);
+    } finally {
+      await inf.stop();
+      client.close();
+    }
+  });
+});
