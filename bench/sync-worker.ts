@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { KubeConfig } from '@kubernetes/client-node';
 import { AviClient } from '../src/avi/client.js';
 import { createLogger } from '../src/log.js';
-import { createReconcileWorker } from '../src/reconcile/index.js';
+import { createReconcileWorker } from '../src/controllers.js';
 import type { LevelWithSilent } from 'pino';
 
 const cfg = JSON.parse(process.argv[2] ?? '{}') as {

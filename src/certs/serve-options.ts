@@ -35,12 +35,12 @@ export function addSecretCertOptions(cmd: Command): Command {
 
 /**
  * The certificate-manager settings from parsed `serve` flags, or undefined for
- * the local (file) certificate. In a cluster the Secret is the default unless
- * certificate files were given.
+ * the local (file) certificate. In a cluster (`inCluster`) the Secret is the
+ * default unless certificate files were given.
  */
-export function secretCertOptionsFrom(o: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): SecretCertServeOptions | undefined {
+export function secretCertOptionsFrom(o: Record<string, unknown>, inCluster: boolean): SecretCertServeOptions | undefined {
   const files = o.tlsCertFile !== undefined || o.tlsKeyFile !== undefined;
-  const secretName = (o.certSecret as string | undefined) ?? (env.KUBERNETES_SERVICE_HOST && !files ? DEFAULT_CERT_SECRET : undefined);
+  const secretName = (o.certSecret as string | undefined) ?? (inCluster && !files ? DEFAULT_CERT_SECRET : undefined);
   if (!secretName) return undefined;
   const dur = (v: unknown) => (typeof v === 'string' ? parseDuration(v) : undefined);
   return {

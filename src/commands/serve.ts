@@ -1,58 +1,52 @@
-// `amko serve`: the HTTPS admission webhook (validate + mutate), composed with
-// the other long-running parts of the process as a list of components that
-// start in order and stop in reverse order.
+// `amko serve`: the HTTPS admission webhook (validate + mutate) and the AMKO
+// controllers on one process manager (src/manager, src/controllers.ts): the
+// serving certificate and the admission server run on every replica; the
+// reconcile worker and the federator only on the Lease holder. Flags and the
+// environment are read once, here, into a ServeOptions object.
 import path from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { LevelWithSilent } from 'pino';
 import { createAdmissionApp, DEFAULT_BODY_LIMIT } from '../admission/app.js';
-import { admissionView, type AdmissionView } from '../admission/view.js';
-import { OwnClusterCache } from '../manager/cache.js';
 import { startHttpsServer, type HttpsServerHandle } from '../admission/server.js';
+import { admissionView, type AdmissionView } from '../admission/view.js';
 import { fileCertificateSource } from '../certs/local-files.js';
 import { ensureLocalCertificates } from '../certs/local.js';
 import { addSecretCertOptions, createSecretCertificateManager, secretCertOptionsFrom, type SecretCertServeOptions } from '../certs/serve-options.js';
 import { parseDuration } from '../certs/secret-source.js';
 import type { CertificateSource } from '../certs/source.js';
+import { createControllers, processIdentity } from '../controllers.js';
 import { loadOwnKubeConfig } from '../kube/kubeconfig.js';
+import { LEADER_ELECTION_DEFAULTS, leaderElectionTiming, type LeaderElectionTiming } from '../kube/lease.js';
 import { createLogger, type Logger } from '../log.js';
-import { createFederationComponent } from '../federation/component.js';
-import { LEADER_ELECTION_DEFAULTS, leaderElectionTiming, type LeaderElectionTiming, type LeaseSource } from '../kube/lease.js';
-import { createReconcileWorker } from '../reconcile/index.js';
+import { Manager } from '../manager/manager.js';
 
-/** One long-running part of the process. */
-export interface Component {
-  name: string;
-  start(): Promise<void>;
-  stop(): Promise<void>;
-  /** Contributes to GET /readyz; omit for parts that are ready once started. */
-  ready?(): boolean;
-  /**
-   * First step of a shutdown, before any component stops (the HTTPS server may take 10 s to drain):
-   * the worker stops writing to Avi and releases its Lease, so another replica takes over at its next retry.
-   */
-  handOver?(): Promise<void>;
-}
-
+/** Everything `amko serve` runs with: its flags and environment, read once. */
 export interface ServeOptions {
   port: number;
   host: string;
   tlsCertFile?: string;
   tlsKeyFile?: string;
   certDir: string;
+  /** Kubeconfig of the own cluster (`--kubeconfig`); else the in-cluster service account when `inCluster`. */
   kubeconfig?: string;
-  /** false: do not start the reconcile worker (--no-worker). */
+  /** Running in a pod (env KUBERNETES_SERVICE_HOST). */
+  inCluster?: boolean;
+  /** This replica's name (env POD_NAME): its Lease identity and the Events' reporting instance. */
+  identity?: string;
+  /** false: do not run the reconcile worker (--no-worker). */
   worker: boolean;
+  /** The member-cluster kubeconfig: a file path or the kubeconfig text (--member-kubeconfig, env GSLB_CONFIG). */
   memberKubeconfig?: string;
   /** false: do not run the AMKOCluster federator (--no-federation). Default true. */
   federation?: boolean;
   /** PEM CA file for the Avi controller's certificate (--avi-ca-file, env AVI_CA_FILE). */
   aviCaFile?: string;
-  /** Do not verify the Avi controller's certificate (--avi-insecure-skip-tls-verify). */
+  /** Do not verify the Avi controller's certificate (--avi-insecure-skip-tls-verify, env AVI_INSECURE_SKIP_TLS_VERIFY=true). */
   aviInsecureSkipTlsVerify?: boolean;
   /** The worker's global Avi-call budget per second (--avi-max-calls-per-second, env AVI_MAX_CALLS_PER_SECOND; default 100). */
   aviMaxCallsPerSecond?: number;
-  /** The worker's leader election (--leader-elect-lease-duration, --leader-elect-renew-deadline, --leader-elect-retry-period). */
+  /** The process Lease (--leader-elect-lease-duration, --leader-elect-renew-deadline, --leader-elect-retry-period). */
   leaderElection?: Partial<LeaderElectionTiming>;
   logLevel?: LevelWithSilent;
   serviceName?: string;
@@ -65,98 +59,82 @@ export interface ServeOptions {
 export interface RunningServer {
   url: string;
   port: number;
-  components: Component[];
+  manager: Manager;
   log: Logger;
   stop(): Promise<void>;
 }
 
 export async function startServe(opts: ServeOptions): Promise<RunningServer> {
   const log = opts.log ?? createLogger({ level: opts.logLevel });
-  const components: Component[] = [];
-  const started: Component[] = [];
+  const identity = opts.identity ?? processIdentity();
   let certs: CertificateSource | undefined;
   let https: HttpsServerHandle | undefined;
 
-  // 1. Serving certificate: given files (hot-reloaded) or a generated local CA + certificate.
-  if (!opts.certSecret) components.push({
-    name: 'certificates',
-    async start() {
-      let certFile = opts.tlsCertFile;
-      let keyFile = opts.tlsKeyFile;
-      let caFile: string | undefined;
-      if (!certFile || !keyFile) {
-        if (certFile || keyFile) throw new Error('--tls-cert-file and --tls-key-file must be given together');
-        const local = await ensureLocalCertificates({ certDir: opts.certDir, serviceName: opts.serviceName });
-        log.info({ certDir: path.resolve(opts.certDir), generated: local.generated, caFile: local.caFile }, 'local serving certificate');
-        ({ certFile, keyFile, caFile } = local);
-      }
-      certs = fileCertificateSource({ certFile, keyFile, caFile, pollMs: opts.certPollMs, log });
-    },
-    async stop() {
-      certs?.close?.();
-    },
-    ready: () => certs !== undefined,
-  });
-
-  // 2. Own-cluster cache for cross-object rules (in-cluster or --kubeconfig).
-  const kc = loadOwnKubeConfig(opts.kubeconfig, process.env.KUBERNETES_SERVICE_HOST !== undefined);
+  // The own cluster (in-cluster or --kubeconfig): the shared cache, the Lease and the controllers live on it.
+  const kc = loadOwnKubeConfig(opts.kubeconfig, opts.inCluster === true);
+  if (opts.aviInsecureSkipTlsVerify) log.warn('--avi-insecure-skip-tls-verify: the Avi controller certificate is not verified');
+  let manager: Manager;
   let view: AdmissionView | undefined;
   if (kc) {
-    const c = new OwnClusterCache(kc, { log });
-    view = admissionView(c);
-    components.push({ name: 'cluster-cache', start: () => c.start(), stop: () => c.stop(), ready: () => c.isSynced() });
+    const c = createControllers({
+      kubeConfig: kc,
+      log,
+      identity,
+      leaderElection: opts.leaderElection,
+      worker: opts.worker && {
+        memberKubeconfig: opts.memberKubeconfig,
+        aviCaFile: opts.aviCaFile,
+        aviInsecureSkipTlsVerify: opts.aviInsecureSkipTlsVerify,
+        aviMaxCallsPerSecond: opts.aviMaxCallsPerSecond,
+      },
+      federation: opts.federation !== false && { memberKubeConfig: opts.memberKubeconfig },
+    });
+    manager = c.manager;
+    view = admissionView(c.cache);
   } else {
-    log.warn('no cluster connection (not in a cluster, no --kubeconfig): cross-object rules are skipped');
+    manager = new Manager({ log, leaderElection: false });
+    log.warn('no cluster connection (not in a cluster, no --kubeconfig): cross-object rules are skipped; no worker, no federation');
   }
 
-  // 3. In-cluster certificate manager: the Secret is the source of truth; ready once the CA is injected.
+  // 1. Serving certificate: given files (hot-reloaded), a generated local CA + certificate, or the in-cluster
+  //    certificate manager (the Secret is the source of truth; ready once the CA is injected).
   if (opts.certSecret) {
     if (!kc) throw new Error('--cert-secret needs a cluster connection (in-cluster or --kubeconfig)');
-    const manager = createSecretCertificateManager(kc, opts.certSecret, opts.serviceName, log);
-    components.push({
+    const secretCerts = createSecretCertificateManager(kc, opts.certSecret, opts.serviceName, log);
+    manager.add({
       name: 'certificates',
       async start() {
-        await manager.start();
-        certs = manager;
+        await secretCerts.start();
+        certs = secretCerts;
       },
-      stop: () => manager.stop(),
-      ready: () => manager.ready(),
+      stop: () => secretCerts.stop(),
+      ready: () => secretCerts.ready(),
+    });
+  } else {
+    manager.add({
+      name: 'certificates',
+      async start() {
+        let certFile = opts.tlsCertFile;
+        let keyFile = opts.tlsKeyFile;
+        let caFile: string | undefined;
+        if (!certFile || !keyFile) {
+          if (certFile || keyFile) throw new Error('--tls-cert-file and --tls-key-file must be given together');
+          const local = await ensureLocalCertificates({ certDir: opts.certDir, serviceName: opts.serviceName });
+          log.info({ certDir: path.resolve(opts.certDir), generated: local.generated, caFile: local.caFile }, 'local serving certificate');
+          ({ certFile, keyFile, caFile } = local);
+        }
+        certs = fileCertificateSource({ certFile, keyFile, caFile, pollMs: opts.certPollMs, log });
+      },
+      async stop() {
+        certs?.close?.();
+      },
+      ready: () => certs !== undefined,
     });
   }
 
-  // 4. Reconcile worker: syncs to Avi only while it holds the Lease and the AMKOCluster role says so
-  //    (both live; idle until a GSLBConfig exists); --no-worker turns it off.
-  let lease: LeaseSource | undefined;
-  if (opts.aviInsecureSkipTlsVerify) log.warn('--avi-insecure-skip-tls-verify: the Avi controller certificate is not verified');
-  if (opts.worker && kc) {
-    const worker = createReconcileWorker({
-      kubeConfig: kc,
-      memberKubeconfig: opts.memberKubeconfig,
-      aviCaFile: opts.aviCaFile,
-      aviInsecureSkipTlsVerify: opts.aviInsecureSkipTlsVerify,
-      aviMaxCallsPerSecond: opts.aviMaxCallsPerSecond,
-      leaderElection: opts.leaderElection,
-      log,
-    });
-    // Not part of /readyz: a replica whose worker waits for Avi (unreachable, refused credentials, first
-    // resync) must still answer admission, or a failurePolicy Fail webhook would refuse the very GSLBConfig
-    // or Secret fix the worker is waiting for.
-    components.push({ name: worker.name, start: () => worker.start(), stop: () => worker.stop(), handOver: () => worker.handOver() });
-    lease = worker;
-  } else if (opts.worker) {
-    log.warn('no cluster connection: the reconcile worker is not started');
-  }
-
-  // 4b. Federator: runs next to the worker on the Lease holder only (two replicas never federate at once)
-  //     and copies objects only while the AMKOCluster role is leader. Off with --no-worker or --no-federation.
-  if (lease && kc && opts.federation !== false) {
-    components.push(createFederationComponent({ kubeConfig: kc, memberKubeConfig: opts.memberKubeconfig, lease, log }));
-  }
-
-  // 5. The HTTPS admission server, last to start and first to stop.
-  const readiness = () => components.filter((c) => c.ready && !c.ready()).map((c) => `${c.name} not ready`);
-  const app = createAdmissionApp({ view, log, bodyLimit: DEFAULT_BODY_LIMIT, readiness });
-  components.push({
+  // 2. The HTTPS admission server, last to start and first to stop.
+  const app = createAdmissionApp({ view, log, bodyLimit: DEFAULT_BODY_LIMIT, readiness: () => manager.notReady() });
+  manager.add({
     name: 'https-server',
     async start() {
       if (!certs) throw new Error('no certificate source');
@@ -169,28 +147,8 @@ export async function startServe(opts: ServeOptions): Promise<RunningServer> {
     ready: () => https !== undefined,
   });
 
-  const stop = async () => {
-    await Promise.all(
-      started.map((c) => c.handOver?.().catch((err: unknown) => log.error({ component: c.name, err }, 'hand-over failed'))),
-    );
-    for (const c of started.splice(0).reverse()) {
-      try {
-        await c.stop();
-      } catch (err) {
-        log.error({ component: c.name, err }, 'stop failed');
-      }
-    }
-  };
-  try {
-    for (const c of components) {
-      await c.start();
-      started.push(c);
-    }
-  } catch (err) {
-    await stop();
-    throw err;
-  }
-  return { url: https!.url, port: https!.port, components, log, stop };
+  await manager.start();
+  return { url: https!.url, port: https!.port, manager, log, stop: () => manager.stop() };
 }
 
 export function registerServe(program: Command): void {
@@ -204,7 +162,7 @@ export function registerServe(program: Command): void {
     .option('--cert-dir <dir>', 'where a generated CA and certificate are kept when no certificate is given', 'certs/')
     .option('--kubeconfig <file>', "kubeconfig of the server's own cluster (default: in-cluster, if running in one)")
     .option('--no-worker', 'do not run the GSLB reconcile worker')
-    .option('--no-federation', 'do not run the AMKOCluster federator (it runs with the worker, on the Lease holder)')
+    .option('--no-federation', 'do not run the AMKOCluster federator (it runs on the Lease holder)')
     .addOption(new Option('--member-kubeconfig <file>', 'kubeconfig with one context per member cluster').env('GSLB_CONFIG'))
     .addOption(new Option('--avi-ca-file <file>', "PEM CA(s) the Avi controller's certificate must chain to (default: system CAs)").env('AVI_CA_FILE'))
     // Not commander's .env(): that turns a boolean flag on for any value, "false" included.
@@ -253,6 +211,7 @@ export function registerServe(program: Command): void {
         console.error(`amko serve: invalid --leader-elect-* flags: ${(err as Error).message}`);
         process.exit(2);
       }
+      const env = process.env;
       const log = createLogger({ level: o.logLevel as LevelWithSilent | undefined, asyncStdout: true });
       // Handlers first: a SIGTERM during start-up (the webhook may already listen) stops what has started.
       let stopping = false;
@@ -280,15 +239,17 @@ export function registerServe(program: Command): void {
         tlsKeyFile: o.tlsKeyFile as string | undefined,
         certDir: String(o.certDir),
         kubeconfig: o.kubeconfig as string | undefined,
+        inCluster: Boolean(env.KUBERNETES_SERVICE_HOST),
+        identity: env.POD_NAME || undefined,
         worker: o.worker !== false,
         memberKubeconfig: o.memberKubeconfig as string | undefined,
         federation: o.federation !== false,
         aviCaFile: (o.aviCaFile as string | undefined) || undefined,
-        aviInsecureSkipTlsVerify: o.aviInsecureSkipTlsVerify === true || process.env.AVI_INSECURE_SKIP_TLS_VERIFY === 'true',
+        aviInsecureSkipTlsVerify: o.aviInsecureSkipTlsVerify === true || env.AVI_INSECURE_SKIP_TLS_VERIFY === 'true',
         aviMaxCallsPerSecond,
         leaderElection,
         serviceName: o.serviceName as string | undefined,
-        certSecret: secretCertOptionsFrom(o),
+        certSecret: secretCertOptionsFrom(o, Boolean(env.KUBERNETES_SERVICE_HOST)),
         log,
       });
       try {

@@ -12,14 +12,14 @@
 // when spec.isLeader flips.
 import type { KubeConfig } from '@kubernetes/client-node';
 import { AMKO_NAMESPACE, UUID_ANNOTATION } from '../api/common.js';
-import { KINDS, type KindName } from '../api/kinds.js';
+import { KINDS } from '../api/kinds.js';
 import type { Logger } from '../log.js';
 import { kubeClient } from '../kube/client.js';
 import { errorText, statusCode } from '../kube/errors.js';
 import { EventRecorder } from '../kube/events.js';
-import { makeResilientInformer, type ResilientInformer } from '../kube/informer.js';
 import { MemberKubeconfig } from '../kube/kubeconfig.js';
-import { crPath } from '../kube/paths.js';
+import { OwnClusterCache } from '../manager/cache.js';
+import type { Runnable } from '../manager/manager.js';
 import { AmkoClusterStatusWriter, type AmkoClusterObj } from './amkocluster-status.js';
 import { ConditionType } from '../api/amkocluster.js';
 import { Reason, falseCondition, trueCondition, type DesiredCondition } from './conditions.js';
@@ -64,6 +64,8 @@ export interface FederatorOptions {
   events?: boolean;
   /** This replica's name, reported as the Events' reportingInstance. */
   identity?: string;
+  /** The process's shared own-cluster cache; default: one of its own (started and stopped with the federator). */
+  cache?: OwnClusterCache;
 }
 
 export interface MemberOutcome {
@@ -95,11 +97,20 @@ function names(list: readonly string[]): string {
   return list.join(', ');
 }
 
-export class Federator {
+/** The own-cluster kinds the federator reads. */
+const OWN_KINDS = ['AMKOCluster', ...FEDERATED_KINDS] as const;
+
+export class Federator implements Runnable {
+  readonly name = 'federator';
+  /** Two replicas never federate at once: only the Lease holder runs it. */
+  readonly needLeaderElection = true;
   private readonly ns: string;
   private readonly log?: Logger;
   private readonly own: AmkoObjects;
-  private readonly ownInformers: Record<'AMKOCluster' | FederatedKind, ResilientInformer<Obj>>;
+  /** The own cluster's objects (shared with the rest of the process, or owned when none was given). */
+  private readonly cache: OwnClusterCache;
+  private readonly ownsCache: boolean;
+  private unsubscribe: Array<() => void> = [];
   private readonly pool: MemberPool;
   private readonly copier: Copier;
   private readonly statusWriter: AmkoClusterStatusWriter;
@@ -145,33 +156,22 @@ export class Federator {
     this.statusWriter = new AmkoClusterStatusWriter(
       this.own,
       this.ns,
-      (name) => this.ownInformers.AMKOCluster.get(name, this.ns) as AmkoClusterObj | undefined,
+      (name) => this.cache.get<AmkoClusterObj>('AMKOCluster', name),
       this.opts.events ? new EventRecorder(client, 'amko-federator', options.identity ?? 'amko', this.log) : undefined,
       this.log,
     );
-    const mk = (kind: KindName) => {
-      const inf = makeResilientInformer<Obj>(client, crPath(kind, this.ns), {
-        name: `own/${KINDS[kind].plural}`,
-        log: this.log,
-        treatMissingApiAsEmpty: true,
-      });
-      inf.onEvent((ev, obj) => this.onObjectEvent(`own/${kind}`, ev, obj));
-      return inf;
-    };
-    this.ownInformers = {
-      AMKOCluster: mk('AMKOCluster'),
-      GSLBConfig: mk('GSLBConfig'),
-      GlobalDeploymentPolicy: mk('GlobalDeploymentPolicy'),
-    };
+    this.ownsCache = !options.cache;
+    this.cache = options.cache ?? new OwnClusterCache(options.kubeConfig, { namespace: this.ns, log: this.log });
+    for (const kind of OWN_KINDS) this.cache.informer(kind);
   }
 
-  /** Starts the own-cluster watches and runs the first reconcile. */
+  /** Subscribes to the own-cluster kinds and runs the first reconcile once they are listed. */
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
-    const infs = Object.values(this.ownInformers);
-    for (const inf of infs) void inf.start().catch(() => undefined);
-    await Promise.all(infs.map((i) => i.waitForSync()));
+    this.unsubscribe = OWN_KINDS.map((kind) => this.cache.onEvent<Obj>(kind, (ev, obj) => this.onObjectEvent(`own/${kind}`, ev, obj)));
+    if (this.ownsCache) await this.cache.start();
+    await this.cache.waitForSync([...OWN_KINDS]);
     await this.reconcileNow();
   }
 
@@ -179,9 +179,15 @@ export class Federator {
     this.started = false;
     clearTimeout(this.debounceTimer);
     clearTimeout(this.wakeTimer);
-    await Promise.all(Object.values(this.ownInformers).map((i) => i.stop()));
+    for (const off of this.unsubscribe.splice(0)) off();
+    if (this.ownsCache) await this.cache.stop();
     await this.pool.dropAll();
     await this.running?.catch(() => undefined);
+    this.seen.clear();
+  }
+
+  ready(): boolean {
+    return true;
   }
 
   /** The result of the last completed reconcile. */
@@ -265,7 +271,7 @@ export class Federator {
 
   private async reconcile(): Promise<FederationResult> {
     const now = Date.now();
-    const all = this.ownInformers.AMKOCluster.list(this.ns) as AmkoClusterObj[];
+    const all = this.cache.list<AmkoClusterObj>('AMKOCluster');
     const live = all.filter((a) => !(a.metadata as { deletionTimestamp?: string } | undefined)?.deletionTimestamp);
     const role = roleFromAMKOClusters(live, this.ns);
     const result: FederationResult = { role: role.role, conditions: [], members: [], at: now };
@@ -467,7 +473,7 @@ export class Federator {
   }
 
   private leaderObjects(kind: FederatedKind): Obj[] {
-    return [...this.ownInformers[kind].list(this.ns)].sort((a, b) =>
+    return this.cache.list<Obj>(kind).sort((a, b) =>
       (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''),
     );
   }

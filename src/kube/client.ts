@@ -9,6 +9,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { KubeConfig, type RequestContext } from '@kubernetes/client-node';
 import { KubeHttpError } from './errors.js';
+import { boundedDelay } from '../timers.js';
 
 /** TLS settings of an agent (what applyToHTTPSOptions fills in from the kubeconfig). */
 const TLS_KEYS = ['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername'] as const;
@@ -127,7 +128,7 @@ export class KubeClient {
           reject(new KubeHttpError(status, `${method} ${url.pathname}: ${status} ${msg}`, json));
         });
       });
-      timer = setTimeout(() => req.destroy(new Error(`${method} ${url.pathname}: no answer within ${timeoutMs} ms`)), timeoutMs);
+      timer = setTimeout(() => req.destroy(new Error(`${method} ${url.pathname}: no answer within ${timeoutMs} ms`)), boundedDelay(timeoutMs));
       req.on('error', reject);
       if (payload !== undefined) req.write(payload);
       req.end();

@@ -10,7 +10,6 @@
 // renew was sent, and renewDeadline < leaseDuration. A renew attempt is aborted
 // at the renew deadline and an acquire attempt after one retry period, so a hung
 // API server cannot hold a renew past the deadline.
-import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from '../log.js';
@@ -18,6 +17,7 @@ import { withDefaults } from '../options.js';
 import { kubeRequest } from './client.js';
 import { isStatus } from './errors.js';
 import { boundedDelay } from '../timers.js';
+import { leasePath } from './paths.js';
 
 export interface LeaseSpec {
   holderIdentity?: string | null;
@@ -62,7 +62,8 @@ export interface LeaderElectorOptions extends Partial<LeaderElectionTiming> {
   kubeConfig: KubeConfig;
   name: string;
   namespace: string;
-  identity?: string;
+  /** This replica's name (the pod name in a cluster). */
+  identity: string;
   onStartedLeading: () => void;
   /** Called synchronously when leadership ends (renew deadline passed, another holder seen, or stop()). */
   onStoppedLeading: () => void;
@@ -76,10 +77,6 @@ export interface LeaseSource {
   holdsLease(): boolean;
   /** Registers a listener; returns an unsubscribe function. */
   onLeaseChange(listener: (held: boolean) => void): () => void;
-}
-
-export function defaultIdentity(): string {
-  return process.env.POD_NAME || `${os.hostname()}-${process.pid}`;
 }
 
 /** RFC 3339 with microseconds, as MicroTime expects. */
@@ -105,7 +102,7 @@ export class LeaderElector {
   private written?: Lease;
 
   constructor(private readonly o: LeaderElectorOptions) {
-    this.identity = o.identity ?? defaultIdentity();
+    this.identity = o.identity;
     this.timing = leaderElectionTiming({ leaseDurationMs: o.leaseDurationMs, renewDeadlineMs: o.renewDeadlineMs, retryPeriodMs: o.retryPeriodMs });
     this.clock = o.clock ?? (() => performance.now());
   }
@@ -180,8 +177,7 @@ export class LeaderElector {
   }
 
   private path(name?: string): string {
-    const base = `/apis/coordination.k8s.io/v1/namespaces/${this.o.namespace}/leases`;
-    return name ? `${base}/${name}` : base;
+    return leasePath(this.o.namespace, name);
   }
 
   /** One acquire/renew attempt; the next starts one retry period after this one started. */

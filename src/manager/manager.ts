@@ -9,7 +9,13 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { errorText } from '../kube/errors.js';
 import { LeaderElector, type LeaderElectionTiming, type LeaseSource } from '../kube/lease.js';
 import type { Logger } from '../log.js';
+import { gauge } from '../metrics.js';
 import type { OwnClusterCache } from './cache.js';
+
+// Separate from amko_worker_is_leader: a federation follower holds the Lease but does not sync, so "no replica
+// holds the Lease" (the no-leader alert) must not be read from the sync gauge. (Its name predates the process
+// Lease: it was the reconcile worker's.)
+const leaseHeldGauge = gauge({ name: 'amko_worker_lease_held', help: '1 on the replica that holds the process Lease (the worker and the federator run there), else 0.' });
 
 /** One long-running part of the process. */
 export interface Runnable {
@@ -153,6 +159,7 @@ export class Manager implements LeaseSource {
   private setLease(held: boolean): void {
     if (held === this.leaseHeld) return;
     this.leaseHeld = held;
+    leaseHeldGauge.set(held ? 1 : 0);
     if (held) {
       this.transition = this.transition.then(() => this.startLeaderParts());
     } else {

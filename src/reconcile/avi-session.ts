@@ -1,7 +1,7 @@
 // The Avi client lifecycle of the worker: the connection settings taken from
-// the GSLBConfig, the default client factory (TLS options from serve flags or
-// env), call metrics, the write fence (write-fence.ts) and the GSLB leadership
-// check done before any write.
+// the GSLBConfig, the default client factory (TLS options from the serve
+// flags), call metrics, the write fence (write-fence.ts) and the GSLB
+// leadership check done before any write.
 import { readFileSync } from 'node:fs';
 import type { AviApi } from '../avi/types.js';
 import type { Logger } from '../log.js';
@@ -20,9 +20,8 @@ export interface AviConnection {
 }
 
 export interface AviTlsOptions {
-  /** PEM file with the controller's CA(s), read at each client build; default env AVI_CA_FILE. */
+  /** PEM file with the controller's CA(s), read at each client build (default: the system CAs). */
   aviCaFile?: string;
-  /** Default env AVI_INSECURE_SKIP_TLS_VERIFY=true. */
   aviInsecureSkipTlsVerify?: boolean;
 }
 
@@ -71,7 +70,7 @@ export function limitAvi(api: AviApi, bucket: TokenBucket): AviApi {
 export function defaultAviFactory(log: Logger, o: AviClientDefaults): (c: AviConnection) => Promise<AviApi> {
   return async (c) => {
     const { AviClient } = await import('../avi/client.js');
-    const caFile = o.aviCaFile ?? process.env.AVI_CA_FILE;
+    const caFile = o.aviCaFile;
     return AviClient.create({
       controller: c.controller,
       username: c.username,
@@ -79,7 +78,7 @@ export function defaultAviFactory(log: Logger, o: AviClientDefaults): (c: AviCon
       version: c.version,
       tenant: c.tenant,
       caPem: caFile ? readFileSync(caFile) : undefined,
-      insecureSkipTlsVerify: o.aviInsecureSkipTlsVerify ?? process.env.AVI_INSECURE_SKIP_TLS_VERIFY === 'true',
+      insecureSkipTlsVerify: o.aviInsecureSkipTlsVerify === true,
       userAgent: o.userAgent,
       writeGuard: c.writeGuard,
       log,

@@ -301,7 +301,7 @@ export class MemberCluster {
   private scheduleRediscovery(): void {
     clearTimeout(this.rediscoverTimer);
     if (this.absent.length === 0 || this.stopped) return;
-    this.rediscoverTimer = setTimeout(() => void this.rediscover(), this.o.rediscoverMs ?? 30_000);
+    this.rediscoverTimer = setTimeout(() => void this.rediscover(), boundedDelay(this.o.rediscoverMs ?? 30_000));
     this.rediscoverTimer.unref?.();
   }
 

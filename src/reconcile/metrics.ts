@@ -51,9 +51,6 @@ export const workerMetrics = {
     labelNames: ['cluster'] as const,
   }),
   leader: gauge({ name: 'amko_worker_is_leader', help: '1 on the replica that holds the lease and runs the sync.' }),
-  // Separate from amko_worker_is_leader: a federation follower holds the Lease but does not sync,
-  // so "no replica holds the Lease" (the no-leader alert) must not be read from the sync gauge.
-  leaseHeld: gauge({ name: 'amko_worker_lease_held', help: '1 on the replica that holds the reconcile-worker Lease, else 0.' }),
   resyncs: counter({ name: 'amko_sync_full_resyncs_total', help: 'Full resyncs against the Avi controller, by result.', labelNames: ['result'] as const }),
   aviAuthBlocked: gauge({
     name: 'amko_avi_auth_blocked',

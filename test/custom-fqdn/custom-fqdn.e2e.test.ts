@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { AviClient } from '../../src/avi/client.js';
 import type { GslbService } from '../../src/avi/types.js';
 import { createLogger } from '../../src/log.js';
-import { createReconcileWorker, type ReconcileWorker } from '../../src/reconcile/index.js';
+import { createReconcileWorker, type StandaloneWorker } from '../../src/controllers.js';
 import { pathHmName } from '../../src/reconcile/desired/healthmonitors.js';
 import { sharedControlPlanes } from '../harness/shared.js';
 import type { ClusterHandle, ControlPlanes } from '../harness/control-plane.js';
@@ -87,7 +87,7 @@ describe('custom global FQDNs through AKO HostRules (worker + Avi simulator)', f
   let c3: ClusterHandle;
   let sim: AviSimulator;
   let reader: AviClient;
-  let worker: ReconcileWorker;
+  let worker: StandaloneWorker;
 
   const gsList = async () => (await reader.listGslbServices(CB, '*')).filter((g) => g.created_by === CB);
   /** name → [sorted domain names, sorted member IPs] of every GslbService this instance owns. */

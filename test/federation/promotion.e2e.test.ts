@@ -1,7 +1,7 @@
-// Live promotion end to end, wired as `amko serve` wires it: per AMKO instance
-// (own clusters cluster1 and cluster2) a reconcile worker gated on the Lease and
-// on the AMKOCluster role (its default role watcher), and the federation
-// component that runs a Federator only on the Lease holder; one member cluster
+// Live promotion end to end, wired as `amko serve` wires it (createControllers):
+// per AMKO instance (own clusters cluster1 and cluster2) one process manager
+// with one Lease, running the reconcile worker (gated on the AMKOCluster role
+// too) and the federator only on the Lease holder; one member cluster
 // (cluster3) and the Avi simulator. A follower makes no Avi call; a second
 // replica on cluster1 neither syncs nor federates; promoting cluster2 live must
 // adopt the GslbService cluster1 created (same amko-uuid via the federated
@@ -10,8 +10,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { AviClient } from '../../src/avi/client.js';
 import { createLogger } from '../../src/log.js';
-import { createFederationComponent, type FederationComponent } from '../../src/federation/component.js';
-import { createReconcileWorker, type ReconcileWorker } from '../../src/reconcile/index.js';
+import { createControllers, type Controllers } from '../../src/controllers.js';
 import { sharedControlPlanes } from '../harness/shared.js';
 import type { ClusterHandle, ControlPlanes } from '../harness/control-plane.js';
 import { startAviSimulator, type AviSimulator } from '../avi-sim/server.js';
@@ -34,45 +33,41 @@ describe('federation: live promotion adopts the GslbServices of the shared amko-
   let sim: AviSimulator;
   let reader: AviClient;
   interface Instance {
-    worker: ReconcileWorker;
-    federation: FederationComponent;
+    controllers: Controllers;
     /** Avi clients this instance built (a follower builds none). */
     aviClients: number;
   }
   const instances: Instance[] = [];
 
-  /** One AMKO replica: worker (Lease + role gating) + federation component, as in serve. */
+  /** One AMKO replica: the worker and the federator on one manager (one Lease), as in serve. */
   async function startInstance(cluster: string, identity = cluster) {
     const inst: Instance = { aviClients: 0 } as Instance;
-    inst.worker = createReconcileWorker({
+    inst.controllers = createControllers({
       kubeConfig: c[cluster]!.kubeConfig,
       namespace: NS,
-      memberKubeconfig: cp.kubeconfigPath,
       log,
-      aviFactory: (conn) => {
-        inst.aviClients++;
-        return AviClient.create({ ...conn, caPem: sim.caPem, log, timeoutMs: 1500 });
+      identity,
+      leaderElection: { leaseName: `promo-${ID}`, leaseDurationMs: 8000, renewDeadlineMs: 6000, retryPeriodMs: 500 },
+      worker: {
+        memberKubeconfig: cp.kubeconfigPath,
+        aviFactory: (conn) => {
+          inst.aviClients++;
+          return AviClient.create({ ...conn, caPem: sim.caPem, log, timeoutMs: 1500 });
+        },
+        queue: { fastBaseDelayMs: 50, slowBaseDelayMs: 200, maxDelayMs: 1000 },
+        memberBackoff: { initialMs: 200, maxMs: 1000 },
+        retryDelayMs: 300,
       },
-      leaderElection: { identity, leaseName: `promo-${ID}`, leaseDurationMs: 8000, renewDeadlineMs: 6000, retryPeriodMs: 500 },
-      queue: { fastBaseDelayMs: 50, slowBaseDelayMs: 200, maxDelayMs: 1000 },
-      memberBackoff: { initialMs: 200, maxMs: 1000 },
-      retryDelayMs: 300,
-    });
-    inst.federation = createFederationComponent({
-      kubeConfig: c[cluster]!.kubeConfig,
-      memberKubeConfig: cp.kubeconfigPath,
-      namespace: NS,
-      log,
-      debounceMs: 50,
-      retryInitialMs: 300,
-      retryMaxMs: 2000,
-      lease: inst.worker,
+      federation: { memberKubeConfig: cp.kubeconfigPath, debounceMs: 50, retryInitialMs: 300, retryMaxMs: 2000 },
+      followLogLevel: false,
     });
     instances.push(inst);
-    await inst.worker.start();
-    await inst.federation.start();
+    await inst.controllers.manager.start();
     return inst;
   }
+  const worker = (i: Instance) => i.controllers.worker!;
+  /** The federator runs (this replica holds the Lease). */
+  const federating = (i: Instance) => i.controllers.manager.leaderParts().includes(i.controllers.federator!);
 
   before(async function () {
     this.timeout(30 * 60_000);
@@ -123,8 +118,7 @@ describe('federation: live promotion adopts the GslbServices of the shared amko-
   after(async function () {
     this.timeout(60_000);
     for (const i of instances) {
-      await i.federation.stop();
-      await i.worker.stop();
+      await i.controllers.manager.stop();
     }
     for (const name of ['cluster1', 'cluster2']) {
       for (const kind of ['GSLBConfig', 'GlobalDeploymentPolicy', 'AMKOCluster'] as const) await obj?.[name]?.deleteAll(kind);
@@ -137,8 +131,8 @@ describe('federation: live promotion adopts the GslbServices of the shared amko-
   it('only the lease-holding leader syncs and federates; after a live promotion the new leader adopts the GslbService without recreating it', async function () {
     const a = await startInstance('cluster1');
     const b = await startInstance('cluster2');
-    await waitFor('cluster1 syncs', () => a.worker.isLeader());
-    await waitFor('cluster1 federates', () => a.federation.federator() !== undefined);
+    await waitFor('cluster1 syncs', () => worker(a).isLeader());
+    await waitFor('cluster1 federates', () => federating(a));
     // A second replica of the leader instance: no Lease, so no sync and no federation.
     const a2 = await startInstance('cluster1', 'cluster1-replica2');
     // The follower got the federated GSLBConfig with the shared uuid.
@@ -146,15 +140,15 @@ describe('federation: live promotion adopts the GslbServices of the shared amko-
     const gs = await waitFor('GslbService created by the leader', async () =>
       (await reader.listGslbServices(CB, '*')).find((g) => g.name === 'promo.example.com'),
     );
-    await a.worker.idle();
-    assert.equal(b.worker.holdsLease(), true, 'cluster2 holds its own cluster\'s Lease');
-    assert.equal(b.worker.roleState().role, 'follower');
-    assert.equal(b.worker.isLeader(), false, 'a follower does not sync');
+    await worker(a).idle();
+    assert.equal(b.controllers.manager.holdsLease(), true, 'cluster2 holds its own cluster\'s Lease');
+    assert.equal(worker(b).roleState().role, 'follower');
+    assert.equal(worker(b).isLeader(), false, 'a follower does not sync');
     assert.equal(b.aviClients, 0, 'a follower makes no Avi call');
-    assert.equal(b.worker.snapshot().config, undefined);
-    assert.equal(a2.worker.holdsLease(), false);
-    assert.equal(a2.worker.isLeader(), false, 'the replica without the Lease does not sync');
-    assert.equal(a2.federation.federator(), undefined, 'the replica without the Lease does not federate');
+    assert.equal(worker(b).snapshot().config, undefined);
+    assert.equal(a2.controllers.manager.holdsLease(), false);
+    assert.equal(worker(a2).isLeader(), false, 'the replica without the Lease does not sync');
+    assert.equal(federating(a2), false, 'the replica without the Lease does not federate');
     assert.equal(a2.aviClients, 0);
     sim.requestLog.clear();
 
@@ -162,17 +156,17 @@ describe('federation: live promotion adopts the GslbServices of the shared amko-
     await obj.cluster1!.mutate('AMKOCluster', 'fed', (o) => {
       o.spec.isLeader = false;
     });
-    await waitFor('cluster1 stops syncing', () => !a.worker.isLeader());
+    await waitFor('cluster1 stops syncing', () => !worker(a).isLeader());
     await obj.cluster2!.mutate('AMKOCluster', 'fed', (o) => {
       o.spec.isLeader = true;
     });
-    await waitFor('cluster2 syncs', () => b.worker.isLeader());
+    await waitFor('cluster2 syncs', () => worker(b).isLeader());
     await waitFor('new leader synced', async () => {
-      await b.worker.idle();
-      const snap = b.worker.snapshot();
+      await worker(b).idle();
+      const snap = worker(b).snapshot();
       return snap.config?.createdBy === CB && snap.actualGs.includes('admin/promo.example.com') && snap.clusters.every((x) => x.ready);
     });
-    await b.worker.idle();
+    await worker(b).idle();
     assert.equal(b.aviClients, 1);
     const after = (await reader.listGslbServices(CB, '*')).filter((g) => g.name === 'promo.example.com');
     assert.equal(after.length, 1);

@@ -5,7 +5,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { AviClient } from '../../src/avi/client.js';
 import type { Logger } from '../../src/log.js';
-import type { ReconcileWorkerOptions } from '../../src/reconcile/index.js';
+import type { StandaloneWorkerOptions } from '../../src/controllers.js';
 import type { AviSimulator } from '../avi-sim/server.js';
 import { clusterRequest, type ClusterHandle } from '../harness/control-plane.js';
 import { REPO_ROOT } from '../harness/tools.js';
@@ -195,7 +195,7 @@ export async function createGslbConfig(cluster: ClusterHandle, gcPath: string, o
 }
 
 /** Worker settings that trust the simulator's CA and retry fast, so that an e2e test converges in seconds. */
-export function simWorkerOptions(sim: AviSimulator, log: Logger): Pick<ReconcileWorkerOptions, 'aviFactory' | 'queue' | 'memberBackoff' | 'retryDelayMs'> {
+export function simWorkerOptions(sim: AviSimulator, log: Logger): Pick<StandaloneWorkerOptions, 'aviFactory' | 'queue' | 'memberBackoff' | 'retryDelayMs'> {
   return {
     aviFactory: (c) => AviClient.create({ ...c, caPem: sim.caPem, log, timeoutMs: 1500 }),
     queue: { fastBaseDelayMs: 50, slowBaseDelayMs: 200, maxDelayMs: 1000 },

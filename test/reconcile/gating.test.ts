@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { KubeConfig } from '@kubernetes/client-node';
 import { createLogger } from '../../src/log.js';
 import { UNKNOWN_ROLE, type RoleListener, type RoleState, type RoleWatcher } from '../../src/federation/role.js';
-import { createReconcileWorker } from '../../src/reconcile/index.js';
+import { createReconcileWorker } from '../../src/controllers.js';
 import { registry } from '../../src/metrics.js';
 
 const log = createLogger({ level: 'silent' });

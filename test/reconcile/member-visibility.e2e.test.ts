@@ -8,7 +8,8 @@ import type { AviClient } from '../../src/avi/client.js';
 import { createLogger } from '../../src/log.js';
 import { registry } from '../../src/metrics.js';
 import { MEMBER_SKIPPED_REASON } from '../../src/reconcile/member-events.js';
-import { createReconcileWorker, GC_STATE, type ReconcileWorker } from '../../src/reconcile/index.js';
+import { createReconcileWorker, type StandaloneWorker } from '../../src/controllers.js';
+import { GC_STATE } from '../../src/reconcile/gslb-config.js';
 import { defaultSeed, startAviSimulator, type AviSimulator } from '../avi-sim/server.js';
 import type { ClusterHandle, ControlPlanes } from '../harness/control-plane.js';
 import { sharedControlPlanes } from '../harness/shared.js';
@@ -33,7 +34,7 @@ describe('reconcile: the tenant of a GslbService, and selected objects that are 
   let c2: ClusterHandle;
   let sim: AviSimulator;
   let reader: AviClient;
-  let worker: ReconcileWorker;
+  let worker: StandaloneWorker;
 
   const ingPath = (ns: string) => `/apis/networking.k8s.io/v1/namespaces/${ns}/ingresses`;
   const ingress = (name: string, host: string, ip: string, annotations: Record<string, string>) => ({

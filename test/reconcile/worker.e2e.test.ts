@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { AviClient } from '../../src/avi/client.js';
 import { createLogger } from '../../src/log.js';
 import { registry } from '../../src/metrics.js';
-import { createReconcileWorker, GC_STATE, type ReconcileWorker, type ReconcileWorkerOptions } from '../../src/reconcile/index.js';
+import { createReconcileWorker, type StandaloneWorker, type StandaloneWorkerOptions } from '../../src/controllers.js';
+import { GC_STATE } from '../../src/reconcile/gslb-config.js';
 import { computePlan, formatPlan } from '../../src/reconcile/dry-run.js';
 import { nonPathHmName, pathHmName } from '../../src/reconcile/desired/healthmonitors.js';
 import type { GslbService } from '../../src/avi/types.js';
@@ -47,8 +48,8 @@ describe('reconcile worker end to end (real kube-apiservers + Avi simulator)', f
   let c3: ClusterHandle;
   let sim: AviSimulator;
   let reader: AviClient;
-  let worker: ReconcileWorker;
-  let worker2: ReconcileWorker | undefined;
+  let worker: StandaloneWorker;
+  let worker2: StandaloneWorker | undefined;
   const testNs = `rw-${Date.now().toString(36)}`;
 
   const ingPath = (ns = testNs) => `/apis/networking.k8s.io/v1/namespaces/${ns}/ingresses`;
@@ -106,7 +107,7 @@ describe('reconcile worker end to end (real kube-apiservers + Avi simulator)', f
    * A worker replica; all replicas compete for one Lease. A released Lease is taken at the next retry (0.5 s); the
    * 6 s renew deadline keeps a leader through the event-loop stalls of a loaded 2-core machine.
    */
-  const replica = (identity: string, overrides: Partial<ReconcileWorkerOptions> = {}) =>
+  const replica = (identity: string, overrides: Partial<StandaloneWorkerOptions> = {}) =>
     createReconcileWorker({
       kubeConfig: c1.kubeConfig,
       memberKubeconfig: cp.kubeconfigPath,

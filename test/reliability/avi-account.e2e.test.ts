@@ -13,7 +13,7 @@ import { AviClient } from '../../src/avi/client.js';
 import { createLogger } from '../../src/log.js';
 import { registry } from '../../src/metrics.js';
 import { GC_STATE, LOGIN_REFUSED } from '../../src/reconcile/gslb-config.js';
-import { createReconcileWorker, type ReconcileWorker, type ReconcileWorkerOptions } from '../../src/reconcile/index.js';
+import { createReconcileWorker, type StandaloneWorker, type StandaloneWorkerOptions } from '../../src/controllers.js';
 import { generateSimCert, startAviSimulator, type AviSimulator } from '../avi-sim/server.js';
 import type { ClusterHandle, ControlPlanes } from '../harness/control-plane.js';
 import { sharedControlPlanes } from '../harness/shared.js';
@@ -55,7 +55,7 @@ describe('reliability: Avi account safety (lockout, refused logins, untrusted ce
   let c1: ClusterHandle;
   let c2: ClusterHandle;
   let sim: AviSimulator;
-  let worker: ReconcileWorker | undefined;
+  let worker: StandaloneWorker | undefined;
 
   const refusedLogins = () => sim.requestLog.find('POST', '/login').filter((e) => e.status === 401).length;
   const logins = () => sim.requestLog.find('POST', '/login').length;
@@ -78,7 +78,7 @@ describe('reliability: Avi account safety (lockout, refused logins, untrusted ce
     if (cur.status === 404) await k(c1, 'POST', SECRET_PATH, body);
     else await k(c1, 'PUT', `${SECRET_PATH}/gslb-avi-secret`, { ...body, metadata: { ...body.metadata, resourceVersion: cur.json.metadata.resourceVersion } });
   }
-  const newWorker = (log: ReturnType<typeof capture>['log'], overrides: Partial<ReconcileWorkerOptions> = {}) =>
+  const newWorker = (log: ReturnType<typeof capture>['log'], overrides: Partial<StandaloneWorkerOptions> = {}) =>
     createReconcileWorker({
       kubeConfig: c1.kubeConfig,
       namespace: NS,

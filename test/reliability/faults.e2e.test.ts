@@ -12,7 +12,7 @@ import YAML from 'yaml';
 import { AviClient } from '../../src/avi/client.js';
 import type { AviApi } from '../../src/avi/types.js';
 import { createLogger } from '../../src/log.js';
-import { createReconcileWorker, type ReconcileWorker, type ReconcileWorkerOptions } from '../../src/reconcile/index.js';
+import { createReconcileWorker, type StandaloneWorker, type StandaloneWorkerOptions } from '../../src/controllers.js';
 import { sharedControlPlanes } from '../harness/shared.js';
 import type { ClusterHandle, ControlPlanes } from '../harness/control-plane.js';
 import { startAviSimulator, type AviSimulator } from '../avi-sim/server.js';
@@ -50,7 +50,7 @@ describe('reliability: faults (real kube-apiservers + Avi simulator)', function 
   let c2: ClusterHandle;
   let sim: AviSimulator;
   let reader: AviClient;
-  const workers: ReconcileWorker[] = [];
+  const workers: StandaloneWorker[] = [];
   const writesBy = new Map<string, number>();
   const testNs = `rel-${Date.now().toString(36)}`;
   const ingPath = `/apis/networking.k8s.io/v1/namespaces/${testNs}/ingresses`;
@@ -97,7 +97,7 @@ describe('reliability: faults (real kube-apiservers + Avi simulator)', function 
     });
   }
 
-  function newWorker(identity: string, extra: Partial<ReconcileWorkerOptions> = {}): ReconcileWorker {
+  function newWorker(identity: string, extra: Partial<StandaloneWorkerOptions> = {}): StandaloneWorker {
     const w = createReconcileWorker({
       kubeConfig: c1.kubeConfig,
       memberKubeconfig: cp.kubeconfigPath,

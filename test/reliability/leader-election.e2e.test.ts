@@ -23,7 +23,8 @@ import { Watch } from '@kubernetes/client-node';
 import { AviClient } from '../../src/avi/client.js';
 import { LEADER_ELECTION_DEFAULTS } from '../../src/kube/lease.js';
 import { createLogger } from '../../src/log.js';
-import { GC_STATE, createReconcileWorker, type ReconcileWorker } from '../../src/reconcile/index.js';
+import { createReconcileWorker, type StandaloneWorker } from '../../src/controllers.js';
+import { GC_STATE } from '../../src/reconcile/gslb-config.js';
 import { startAviSimulator, type AviSimulator, type RequestLogEntry } from '../avi-sim/server.js';
 import type { ApiServerReplica, ClusterHandle, ControlPlanes } from '../harness/control-plane.js';
 import { sharedControlPlanes } from '../harness/shared.js';
@@ -330,7 +331,7 @@ describe('reliability: the first "not the leader" answer from Avi stops every wr
   let c1: ClusterHandle;
   let c2: ClusterHandle;
   let sim: AviSimulator;
-  let worker: ReconcileWorker | undefined;
+  let worker: StandaloneWorker | undefined;
   const testNs = `notleader-${Date.now().toString(36)}`;
   // Not the first part's label: the harness has no namespace controller, so that part's Ingresses outlive their namespace.
   const app = 'rel-notleader';

@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import type { AviClient } from '../../src/avi/client.js';
 import { createLogger } from '../../src/log.js';
-import { createReconcileWorker, GC_STATE, type ReconcileWorker } from '../../src/reconcile/index.js';
+import { createReconcileWorker, type StandaloneWorker } from '../../src/controllers.js';
+import { GC_STATE } from '../../src/reconcile/gslb-config.js';
 import { startAviSimulator, type AviSimulator } from '../avi-sim/server.js';
 import { sharedControlPlanes } from '../harness/shared.js';
 import type { ClusterHandle, ControlPlanes } from '../harness/control-plane.js';
@@ -26,7 +27,7 @@ describe('reliability: a refresh interval past 2^31-1 ms (real kube-apiserver + 
   let c1: ClusterHandle;
   let sim: AviSimulator;
   let reader: AviClient;
-  let worker: ReconcileWorker | undefined;
+  let worker: StandaloneWorker | undefined;
 
   before(async function () {
     this.timeout(900_000);

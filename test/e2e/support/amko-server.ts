@@ -29,6 +29,8 @@ export interface AmkoServerOptions {
   kubeconfig?: string;
   /** Run the reconcile worker too (default false: --no-worker). */
   worker?: boolean;
+  /** Run the federator (default: as `worker`; false: --no-federation). */
+  federation?: boolean;
   /** --member-kubeconfig (the worker's member clusters). */
   memberKubeconfig?: string;
   /** Address to bind. Default 127.0.0.1. */
@@ -129,6 +131,8 @@ export async function startAmkoServer(opts: AmkoServerOptions = {}): Promise<Amk
   ];
   if (opts.kubeconfig) args.push(`--kubeconfig=${opts.kubeconfig}`);
   if (!opts.worker) args.push('--no-worker');
+  // The federator runs whenever it is not switched off; the admission-only servers switch it off too.
+  if (!(opts.federation ?? opts.worker)) args.push('--no-federation');
   if (opts.memberKubeconfig) args.push(`--member-kubeconfig=${opts.memberKubeconfig}`);
   args.push(...(opts.args ?? []));
   const env: NodeJS.ProcessEnv = { ...process.env };
