@@ -5,7 +5,7 @@ import { stringify } from 'yaml';
 import { GROUP } from '../api/common.js';
 import { KINDS, isKindName } from '../api/kinds.js';
 import { defaults } from '../rules/index.js';
-import { readDocuments, type InputDocument } from './validate.js';
+import { collect, readDocuments, type InputDocument } from './validate.js';
 
 export function defaultDocuments(docs: readonly InputDocument[], opts: { newUuid?: () => string } = {}): unknown[] {
   return docs.map((d) => {
@@ -20,8 +20,6 @@ export function defaultDocuments(docs: readonly InputDocument[], opts: { newUuid
 export function toYaml(objects: readonly unknown[]): string {
   return objects.map((o) => stringify(o, { lineWidth: 0 })).join('---\n');
 }
-
-const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
 
 export function registerDefault(program: Command): void {
   program

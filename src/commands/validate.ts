@@ -188,7 +188,8 @@ export function toJson(out: ValidateOutput): unknown {
   };
 }
 
-const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
+/** Commander's repeatable option: every value in order. */
+export const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
 
 export function registerValidate(program: Command): void {
   program
