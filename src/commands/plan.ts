@@ -30,7 +30,7 @@ export function registerPlan(program: Command): void {
       detailedExitcode?: boolean;
     }) => {
       const log = createLogger({ level: 'warn', destination: process.stderr });
-      const kc = loadOwnKubeConfig(o.kubeconfig, process.env.KUBERNETES_SERVICE_HOST !== undefined);
+      const kc = loadOwnKubeConfig(o.kubeconfig, Boolean(process.env.KUBERNETES_SERVICE_HOST));
       if (!kc) {
         console.error('amko plan: no cluster connection (use --kubeconfig)');
         process.exitCode = 1;
