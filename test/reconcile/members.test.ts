@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
-import { deriveCluster, deriveIngress, deriveRoute, deriveService, routeHostname, type DeriveContext } from '../../src/reconcile/members/derive.js';
+import { deriveIngress, deriveRoute, deriveService, routeHostname, type DeriveContext } from '../../src/reconcile/members/derive.js';
 import { isSelected, selectionFromGdp } from '../../src/reconcile/members/selection.js';
 import type { GDPSpec } from '../../src/api/gdp.js';
+import { MemberIndex } from '../../src/reconcile/member-index.js';
+import { identityNaming } from '../../src/reconcile/members/types.js';
+import { indexCluster } from '../../src/reconcile/source.js';
 import { CTRL_UUID, ingress, lbService, ns, route } from './fixtures.js';
 
 const gdp = (spec: Partial<GDPSpec>): GDPSpec => ({ matchClusters: [{ cluster: 'c1' }], ...spec });
@@ -200,18 +203,21 @@ describe('reconcile/members: derivation', () => {
     assert.deepEqual(code(deriveRoute(route('r', 'default', { labels: { app: 'no' }, host: 'r.example.com' }), c)), ['not-selected']);
   });
 
-  it('deriveCluster combines every kind and reports rejections', () => {
-    const r = deriveCluster(
+  it('indexCluster (the list-fed source stage of amko plan) combines every kind and reports rejections', () => {
+    const index = new MemberIndex(() => undefined);
+    const rejections = indexCluster(
+      index,
+      'c1',
       {
-        cluster: 'c1',
         namespaces: [ns('default')],
         ingresses: [ingress('i', 'default', { labels: { app: 'gslb' }, hosts: [{ host: 'i.example.com', ip: '10.0.0.9' }] })],
         services: [lbService('s', 'default', { labels: { app: 'no' }, host: 's.example.com', ip: '10.0.0.8' })],
         routes: [route('r', 'default', { labels: { app: 'gslb' }, host: 'r.example.com', ip: '10.0.0.7' })],
       },
-      { selection: selectionFromGdp(spec), defaultTenant: 'admin' },
+      { gdp: spec, tenant: 'admin', naming: identityNaming },
     );
-    assert.deepEqual(r.members.map((m) => `${m.kind}:${m.hostname}`), ['INGRESS:i.example.com', 'ROUTE:r.example.com']);
-    assert.deepEqual(r.rejections.map((x) => `${x.kind}:${x.name}:${x.reason}`), ['LBSVC:s:labels do not match the appSelector']);
+    const members = [...index.keys()].sort().flatMap((k) => index.membersOf(k));
+    assert.deepEqual(members.map((m) => `${m.kind}:${m.hostname}`), ['INGRESS:i.example.com', 'ROUTE:r.example.com']);
+    assert.deepEqual(rejections.map((x) => `${x.kind}:${x.name}:${x.reason}`), ['LBSVC:s:labels do not match the appSelector']);
   });
 });

@@ -51,9 +51,6 @@ export interface HostRuleEntry {
   createdAt: number;
 }
 
-/** The ingress annotation that makes AKO pass TLS through (custom-FQDN mode excludes such objects). */
-export const ANN_PASSTHROUGH = 'passthrough.ako.vmware.com/enabled';
-
 /** An Accepted HostRule with a non-empty virtualhost.fqdn as an entry; undefined otherwise. */
 export function hostRuleEntry(cluster: string, hr: HostRule): HostRuleEntry | undefined {
   const vh = hr.spec?.virtualhost;

@@ -9,6 +9,8 @@ export const ANN_VS_UUID_MAP = 'ako.vmware.com/host-fqdn-vs-uuid-map';
 export const ANN_CONTROLLER_UUID = 'ako.vmware.com/controller-cluster-uuid';
 export const ANN_TENANT = 'ako.vmware.com/tenant-name';
 export const ANN_ENABLE_TLS = 'ako.vmware.com/enable-tls';
+/** [custom-fqdn] An Ingress AKO serves as TLS passthrough (dropped by the custom-FQDN naming step). */
+export const ANN_PASSTHROUGH = 'passthrough.ako.vmware.com/enabled';
 
 /** Minimal OpenShift Route (route.openshift.io/v1). */
 export interface Route {
@@ -195,7 +197,7 @@ export function deriveIngress(ing: V1Ingress, ctx: DeriveContext): DerivationRes
       controllerUuid: a.controllerUuid,
       syncVipOnly: a.syncVipOnly,
       // [custom-fqdn] passthrough ingresses are excluded in custom global FQDN mode.
-      ...((m.annotations['passthrough.ako.vmware.com/enabled'] ?? '').toLowerCase() === 'true' ? { akoPassthrough: true } : {}),
+      ...((m.annotations[ANN_PASSTHROUGH] ?? '').toLowerCase() === 'true' ? { akoPassthrough: true } : {}),
     });
   }
   return { members, rejections };
@@ -299,31 +301,4 @@ export function deriveRoute(route: Route, ctx: DeriveContext): DerivationResult 
     ],
     rejections: [],
   };
-}
-
-/** Everything a member cluster holds that selection and derivation read. */
-export interface ClusterObjects {
-  cluster: string;
-  namespaces: ReadonlyArray<V1Namespace>;
-  ingresses: ReadonlyArray<V1Ingress>;
-  services: ReadonlyArray<V1Service>;
-  routes: ReadonlyArray<Route>;
-}
-
-/** Derives the members of a whole cluster (used by `amko plan` and full resyncs). */
-export function deriveCluster(
-  objs: ClusterObjects,
-  opts: { selection: Selection; defaultTenant: string; defaultDomain?: string },
-): DerivationResult {
-  const nsByName = new Map(objs.namespaces.map((n) => [n.metadata?.name ?? '', n]));
-  const ctx: DeriveContext = { cluster: objs.cluster, ...opts, namespace: (n) => nsByName.get(n) };
-  const out: DerivationResult = { members: [], rejections: [] };
-  const add = (r: DerivationResult) => {
-    out.members.push(...r.members);
-    out.rejections.push(...r.rejections);
-  };
-  for (const i of objs.ingresses) add(deriveIngress(i, ctx));
-  for (const s of objs.services) add(deriveService(s, ctx));
-  for (const r of objs.routes) add(deriveRoute(r, ctx));
-  return out;
 }
