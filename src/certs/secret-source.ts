@@ -19,6 +19,7 @@ import { AMKO_NAMESPACE } from '../api/common.js';
 import { backoffDelay } from '../backoff.js';
 import { kubeClient } from '../kube/client.js';
 import { errorText, statusCode } from '../kube/errors.js';
+import { corePath } from '../kube/paths.js';
 import type { Logger } from '../log.js';
 import { counter, gauge } from '../metrics.js';
 import { CaBundleInjector, type WebhookNames } from './inject.js';
@@ -394,7 +395,7 @@ export class SecretCertificateManager implements CertificateSource {
       this.watchTimer.unref?.();
     };
     w.watch(
-      `/api/v1/namespaces/${this.ns}/secrets`,
+      corePath('secrets', this.ns),
       { fieldSelector: `metadata.name=${this.secretName}`, allowWatchBookmarks: false },
       (type: string) => {
         if (type === 'ADDED' || type === 'MODIFIED' || type === 'DELETED') this.kick();

@@ -1,12 +1,68 @@
 // What this instance owns on the controller, as last seen: GslbServices by
 // key, health monitors by tenant/name (with an index of the owned ones by key),
-// uuid -> name for refs. Only what the diff compares is kept of each object
-// (diff.ts storeGs/storeHm: identity plus the canonical form as JSON). Replaced wholesale by a full resync (keeping entries
-// written while the lists were in flight) and kept current by every write.
+// uuid -> name for refs. Only what the diff compares is kept of each object:
+// the cache's own storage form (StoredGs/StoredHm, below: identity plus the
+// canonical form of canon.ts). Replaced wholesale by a full resync (keeping
+// entries written while the lists were in flight) and kept current by every write.
 import type { GslbService, HealthMonitor } from '../avi/types.js';
-import { hmGsName, hmName, ownsHm, storeGs, storeHm, type ActualKeyState, type StoredGs, type StoredHm } from './diff.js';
+import { canonGsBase, canonHm, type CanonGsBase, type CanonHm } from './canon.js';
+import { HM_PREFIX, gsNameFromHmDescription, isOwnedHm } from './desired/healthmonitors.js';
 import { gsKey } from './members/types.js';
 import { tenantOf } from './util.js';
+
+/** What a cache keeps of a controller GslbService: its uuid and canonGsBase. */
+export interface StoredGs {
+  readonly stored: true;
+  uuid?: string;
+  readonly canon: CanonGsBase;
+}
+
+/** What a cache keeps of a controller health monitor: its uuid and canonHm (name, description, created-by marker). */
+export interface StoredHm {
+  readonly stored: true;
+  uuid?: string;
+  readonly canon: CanonHm;
+}
+
+export type ActualGs = GslbService | StoredGs;
+export type ActualHm = HealthMonitor | StoredHm;
+
+export const isStored = (o: ActualGs | ActualHm): o is StoredGs | StoredHm => (o as { stored?: unknown }).stored === true;
+
+export function storeGs(gs: GslbService): StoredGs {
+  return { stored: true, uuid: gs.uuid, canon: canonGsBase(gs) };
+}
+
+export function storeHm(hm: HealthMonitor): StoredHm {
+  return { stored: true, uuid: hm.uuid, canon: canonHm(hm) };
+}
+
+/** The name of a full or stored monitor. */
+export const hmName = (hm: ActualHm): string => (isStored(hm) ? hm.canon.name : hm.name);
+
+/** isOwnedHm for a full or stored monitor. */
+export function ownsHm(hm: ActualHm, createdBy: string): boolean {
+  return isStored(hm) ? hm.canon.name.startsWith(HM_PREFIX) && hm.canon.created_by === createdBy : isOwnedHm(hm, createdBy);
+}
+
+/** gsNameFromHmDescription for a full or stored monitor. */
+export function hmGsName(hm: ActualHm): string | undefined {
+  return gsNameFromHmDescription(isStored(hm) ? hm.canon.description : hm.description);
+}
+
+
+export interface ActualKeyState {
+  /** The GslbService this instance owns for the key, if any. */
+  gs?: ActualGs;
+  /** Every federated health monitor of the key's tenant, by name. */
+  hms: ReadonlyMap<string, ActualHm>;
+  /**
+   * This instance's monitors of the key (ownedHmsOf), when the caller keeps
+   * them indexed; otherwise `hms` is scanned, which is O(monitors of the
+   * tenant) per key.
+   */
+  owned?: ReadonlyArray<ActualHm>;
+}
 
 export class AviStateCache {
   gs = new Map<string, StoredGs>();

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { buildDesiredGs } from '../../src/reconcile/desired/gslbservice.js';
-import { diffKey, gsChanges, refName, describeOperation, storeGs, storeHm } from '../../src/reconcile/diff.js';
+import { storeGs, storeHm } from '../../src/reconcile/avi-state.js';
+import { refName } from '../../src/reconcile/canon.js';
+import { diffKey, gsChanges, describeOperation } from '../../src/reconcile/diff.js';
 import type { NamedMember } from '../../src/reconcile/members/types.js';
 import type { GslbService, HealthMonitor } from '../../src/avi/types.js';
 import { CREATED_BY as CB, desiredInputs, namedMember } from './fixtures.js';
