@@ -13,6 +13,7 @@ import type { Logger } from './log.js';
 import { OwnClusterCache } from './manager/cache.js';
 import { logLevelFollower } from './reconcile/log-level.js';
 import { Manager, type LeaderElectionConfig } from './manager/manager.js';
+import { withDefaults } from './options.js';
 import { ReconcileWorker, type ReconcileWorkerOptions } from './reconcile/worker.js';
 
 /** The name of the process's Lease (the chart's RBAC grants it). */
@@ -53,7 +54,7 @@ export function createControllers(o: ControllersOptions): Controllers {
   const manager = new Manager({
     log: o.log,
     cache,
-    leaderElection: le === false ? false : { kubeConfig: o.kubeConfig, namespace, identity: o.identity, leaseName: LEASE_NAME, ...le },
+    leaderElection: le === false ? false : withDefaults({ kubeConfig: o.kubeConfig, namespace, identity: o.identity, leaseName: LEASE_NAME }, le),
   });
   const role =
     o.role === false

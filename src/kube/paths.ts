@@ -16,6 +16,11 @@ export function corePath(plural: 'secrets' | 'events' | 'services' | 'configmaps
 }
 
 
+/** A coordination.k8s.io/v1 Lease (or the collection). */
+export function leasePath(namespace: string, name?: string): string {
+  return named(`/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases`, name);
+}
+
 /** The member-cluster collections the worker watches, across all namespaces. */
 export const MEMBER_PATHS = {
   namespaces: '/api/v1/namespaces',
