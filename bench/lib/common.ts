@@ -2,7 +2,7 @@
 // CPU/RSS readings from /proc, percentiles, result files and the BENCHMARKS.md
 // section writer.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -212,5 +212,7 @@ export function compileEntries(entries: string[]): string[] {
   writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify(tsconfig, null, 2));
   const tsc = path.join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
   execFileSync(process.execPath, [tsc, '-p', dir], { cwd: REPO_ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+  // src/version.ts reads ../package.json relative to src/, as from the package root (src/ and dist/).
+  copyFileSync(path.join(REPO_ROOT, 'package.json'), path.join(dir, 'out', 'package.json'));
   return entries.map((e) => path.join(dir, 'out', path.relative(REPO_ROOT, path.resolve(REPO_ROOT, e))).replace(/\.ts$/, '.js'));
 }
