@@ -15,7 +15,7 @@ export interface AviConnection {
   password: string;
   version?: string;
   tenant: string;
-  /** The write fence's check, for the client to run right before each write leaves (set by AviSession). */
+  /** The write fence's check, for the client to run right before each write leaves (set by AviClientHolder.rebuild). */
   writeGuard?: () => void;
 }
 
@@ -92,8 +92,8 @@ export async function isGslbLeader(avi: AviApi): Promise<boolean> {
   return !!gslb && gslb.leader_cluster_uuid === clusterUuid;
 }
 
-/** Holds the current client; rebuilt when the connection settings change. */
-export class AviSession {
+/** The worker's current Avi client (rebuilt when the connection settings change) and whether its controller is the verified GSLB leader. (src/avi/session.ts is the login session inside a client.) */
+export class AviClientHolder {
   private api?: AviApi;
   /** Connected and the GSLB leader at the last check. */
   ok = false;

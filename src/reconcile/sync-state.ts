@@ -6,7 +6,7 @@
 import type { GSLBConfig } from '../api/index.js';
 import type { Logger } from '../log.js';
 import type { OwnClusterCache } from '../manager/cache.js';
-import type { AviSession } from './avi-session.js';
+import type { AviClientHolder } from './avi-session.js';
 import type { AviStateCache } from './avi-state.js';
 import type { CrStatusWriter } from './cr-status.js';
 import { configInForce, type ActiveConfig } from './gslb-config.js';
@@ -27,7 +27,7 @@ export interface SyncState {
   active: boolean;
   /** The GSLBConfig in force, once applied. */
   config?: ActiveConfig;
-  readonly session: AviSession;
+  readonly session: AviClientHolder;
   readonly policy: PolicyState;
   readonly index: MemberIndex;
   readonly members: MemberClusters;

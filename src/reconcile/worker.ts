@@ -20,7 +20,7 @@ import { MemberKubeconfig } from '../kube/kubeconfig.js';
 import type { Logger } from '../log.js';
 import type { OwnClusterCache, OwnKind } from '../manager/cache.js';
 import type { Runnable } from '../manager/manager.js';
-import { AviSession, defaultAviFactory, type AviConnection } from './avi-session.js';
+import { AviClientHolder, defaultAviFactory, type AviConnection } from './avi-session.js';
 import { AviStateCache } from './avi-state.js';
 import { CrStatusWriter } from './cr-status.js';
 import type { AviOperation } from './diff.js';
@@ -152,7 +152,7 @@ export class ReconcileWorker implements Runnable {
       own: parts.cache,
       generation: 0,
       active: false,
-      session: new AviSession(
+      session: new AviClientHolder(
         o.aviFactory ?? defaultAviFactory(log, { aviCaFile: o.aviCaFile, aviInsecureSkipTlsVerify: o.aviInsecureSkipTlsVerify, userAgent: `amko (${identity})` }),
         callRate > 0 && callRate !== Infinity ? new TokenBucket(callRate) : undefined,
         this.fence,

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { AviClient } from '../../src/avi/client.js';
 import type { GslbService, HealthMonitor } from '../../src/avi/types.js';
-import { AviSession } from '../../src/reconcile/avi-session.js';
+import { AviClientHolder } from '../../src/reconcile/avi-session.js';
 import { TokenBucket } from '../../src/reconcile/queue.js';
 import { FencedWrite, WriteFence } from '../../src/reconcile/write-fence.js';
 import { gsBody, hmBody, rig, SIM_USER, type Rig } from '../avi/helpers.js';
@@ -14,7 +14,7 @@ const writes = (r: Rig) => r.sim.requestLog.entries.filter((e) => e.method !== '
 
 describe('write fence (real Avi client + simulator)', () => {
   let r: Rig;
-  let session: AviSession | undefined;
+  let session: AviClientHolder | undefined;
   beforeEach(async () => {
     r = await rig();
   });
@@ -33,7 +33,7 @@ describe('write fence (real Avi client + simulator)', () => {
         state.leads = false;
       },
     });
-    session = new AviSession(
+    session = new AviClientHolder(
       (c) => AviClient.create({ ...c, caPem: r.sim.caPem, userAgent: 'amko (replica-1)', log: r.logs.log }),
       bucket,
       fence,
