@@ -22,33 +22,39 @@ export function isIPAddress(v: string): boolean {
   return !v.includes('%') && isIP(v) !== 0;
 }
 
+/** Detail texts of the value checks; the CEL forms of the rules (src/rules/catalogue.ts) say the same. */
+export const DETAIL = {
+  dns1123Subdomain: "must be a lowercase RFC 1123 subdomain: labels of a-z, 0-9 and '-', separated by '.' (e.g. 'example.com')",
+  fqdnLabels: "must be a fully qualified DNS name with at least two labels (e.g. 'app.example.com')",
+  fqdn: "must be a DNS name: labels of letters, digits and '-' (at most 63 each), separated by '.' (e.g. 'app.example.com')",
+  hostPort: "must be a host name, an IPv4 address or a bracketed IPv6 address, with an optional ':port' (1-65535)",
+  version: "must have the form N.N.N or N.N.N-suffix (e.g. '22.1.3')",
+  uuid: "must be a UUID (e.g. '0b4a8e0c-6f0c-11ee-b962-0242ac120002')",
+  labelKey:
+    "must be '[prefix/]name': name 1-63 characters of letters, digits, '-', '_' or '.', starting and ending with " +
+    'a letter or digit; prefix a lowercase DNS subdomain',
+  labelValue: "must be 1-63 characters of letters, digits, '-', '_' or '.', starting and ending with a letter or digit",
+  ip: 'must be a valid IPv4 or IPv6 address',
+  maxName: 'must be no more than 253 characters',
+} as const;
+
 const DNS1123_LABEL = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
 const DNS1123_SUBDOMAIN_RE = new RegExp(`^${DNS1123_LABEL}(\\.${DNS1123_LABEL})*$`);
 const HOST_LABEL_RE = /^[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?$/;
 
 /** RFC 1123 subdomain: what Kubernetes requires of Secret names. */
 export function checkDns1123Subdomain(v: string): string | undefined {
-  if (v.length > 253) return 'must be no more than 253 characters';
-  if (!DNS1123_SUBDOMAIN_RE.test(v)) {
-    return "must be a lowercase RFC 1123 subdomain: labels of a-z, 0-9 and '-', separated by '.' (e.g. 'example.com')";
-  }
-  return undefined;
+  if (v.length > 253) return DETAIL.maxName;
+  return DNS1123_SUBDOMAIN_RE.test(v) ? undefined : DETAIL.dns1123Subdomain;
 }
 
 /** A DNS name for a GSLB service: labels of letters, digits and '-', ≤63 each, ≤253 total; an optional leading `*.`. */
 export function checkFqdn(v: string): string | undefined {
   const name = v.startsWith('*.') ? v.slice(2) : v;
-  if (v.length > 253) return 'must be no more than 253 characters';
+  if (v.length > 253) return DETAIL.maxName;
   const labels = name.split('.');
-  if (labels.length < 2 && !v.startsWith('*.')) {
-    return "must be a fully qualified DNS name with at least two labels (e.g. 'app.example.com')";
-  }
-  for (const l of labels) {
-    if (l.length > 63 || !HOST_LABEL_RE.test(l)) {
-      return "must be a DNS name: labels of letters, digits and '-' (at most 63 each), separated by '.' (e.g. 'app.example.com')";
-    }
-  }
-  return undefined;
+  if (labels.length < 2 && !v.startsWith('*.')) return DETAIL.fqdnLabels;
+  return labels.every((l) => l.length <= 63 && HOST_LABEL_RE.test(l)) ? undefined : DETAIL.fqdn;
 }
 
 /** A host name (RFC 1123, any case), used for the controller address. */
@@ -57,7 +63,7 @@ function isHostName(v: string): boolean {
   return v.split('.').every((l) => l.length <= 63 && HOST_LABEL_RE.test(l));
 }
 
-const HOST_PORT_DETAIL = "must be a host name, an IPv4 address or a bracketed IPv6 address, with an optional ':port' (1-65535)";
+const HOST_PORT_DETAIL = DETAIL.hostPort;
 
 /** `host`, `1.2.3.4`, `[fd00::1]`, each with an optional `:port`. */
 export function checkHostPort(v: string): string | undefined {
@@ -93,24 +99,20 @@ export function checkHostPort(v: string): string | undefined {
 export function checkVersion(v: string): string | undefined {
   return /^[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z][0-9A-Za-z.-]*)?$/.test(v)
     ? undefined
-    : "must have the form N.N.N or N.N.N-suffix (e.g. '22.1.3')";
+    : DETAIL.version;
 }
 
 const UUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 export function checkUuid(v: string): string | undefined {
-  return UUID_RE.test(v) ? undefined : "must be a UUID (e.g. '0b4a8e0c-6f0c-11ee-b962-0242ac120002')";
+  return UUID_RE.test(v) ? undefined : DETAIL.uuid;
 }
 
 const QUALIFIED_NAME_RE = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
-const LABEL_VALUE_DETAIL =
-  "must be 1-63 characters of letters, digits, '-', '_' or '.', starting and ending with a letter or digit";
 
 /** A label key: `[prefix/]name`, prefix a DNS subdomain (≤253), name ≤63 of [A-Za-z0-9-_.] with alphanumeric ends. */
 export function checkLabelKey(k: string): string | undefined {
   const parts = k.split('/');
-  const detail =
-    "must be '[prefix/]name': name 1-63 characters of letters, digits, '-', '_' or '.', starting and ending with " +
-    'a letter or digit; prefix a lowercase DNS subdomain';
+  const detail = DETAIL.labelKey;
   if (parts.length > 2) return detail;
   const name = parts[parts.length - 1]!;
   if (name.length === 0 || name.length > 63 || !QUALIFIED_NAME_RE.test(name)) return detail;
@@ -123,7 +125,7 @@ export function checkLabelKey(k: string): string | undefined {
 
 /** A label value. AMKO selectors need a value, so empty is rejected too. */
 export function checkLabelValue(v: string): string | undefined {
-  if (v.length === 0 || v.length > 63 || !QUALIFIED_NAME_RE.test(v)) return LABEL_VALUE_DETAIL;
+  if (v.length === 0 || v.length > 63 || !QUALIFIED_NAME_RE.test(v)) return DETAIL.labelValue;
   return undefined;
 }
 

@@ -4,16 +4,13 @@
 import type { Operation as PatchOperation } from 'fast-json-patch';
 import { AMKO_NAMESPACE } from '../api/common.js';
 import type { KindName } from '../api/kinds.js';
-import { amkoClusterRules } from './amkocluster.js';
+import { CATALOGUE } from './catalogue.js';
 import { isObj, obj, str, warning } from './checks.js';
 import type { FieldError } from './field-error.js';
-import { gdpRules } from './gdp.js';
-import { gslbConfigRules } from './gslbconfig.js';
-import { gslbHostRuleRules } from './gslbhostrule.js';
 import { compare } from './patch.js';
 import { validateSchema } from './schema.js';
 import { nameOf, namespaceOf, othersInNamespace } from './shared.js';
-import type { KindContext, KindRules, RuleContext } from './types.js';
+import type { KindContext, RuleContext } from './types.js';
 
 export { defaults, defaultsShared, DEFAULTS, type DefaultsContext } from './defaults.js';
 export type { RuleContext, Operation } from './types.js';
@@ -34,13 +31,6 @@ export interface ValidationResult {
   warnings: string[];
 }
 
-const KIND_RULES: Record<KindName, KindRules> = {
-  GSLBConfig: gslbConfigRules,
-  GlobalDeploymentPolicy: gdpRules,
-  GSLBHostRule: gslbHostRuleRules,
-  AMKOCluster: amkoClusterRules,
-};
-
 export const NO_VIEW_WARNING = warning('metadata.name', 'cross-object checks skipped: amko has no cluster connection');
 
 /** Validates one object of `kind`. All problems are collected; nothing throws on malformed input. */
@@ -60,7 +50,7 @@ export function validate(kind: KindName, input: unknown, ctx: RuleContext = {}):
   };
 
   const errors = validateSchema(kind, input, { unknownFields: ctx.unknownFields ?? 'ignore' });
-  KIND_RULES[kind].validate(o, kctx, errors, warnings);
+  for (const rule of CATALOGUE[kind].rules) rule.check(o, kctx, errors, warnings);
 
   sortByDocumentOrder(errors, input);
 
@@ -76,7 +66,7 @@ export function validate(kind: KindName, input: unknown, ctx: RuleContext = {}):
       };
     }
   }
-  if (!forbidden && KIND_RULES[kind].singleton && operation === 'CREATE' && ctx.view) {
+  if (!forbidden && CATALOGUE[kind].singleton && operation === 'CREATE' && ctx.view) {
     const existing = othersInNamespace(ctx.view, kind, { ...kctx, namespace: AMKO_NAMESPACE });
     if (existing.length > 0) {
       const names = existing.map((e) => `${namespaceOf(e)}/${nameOf(e)}`).join(', ');
