@@ -5,6 +5,8 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 export const GROUP = 'amko.vmware.com';
 export const AMKO_NAMESPACE = 'avi-system';
 export const UUID_ANNOTATION = 'amko.vmware.com/amko-uuid';
+/** The Avi tenant when the GSLBConfig names none (and Avi's own system tenant). */
+export const DEFAULT_TENANT = 'admin';
 
 /**
  * The same schema with its own description. Every node of the four kinds carries one: the CRDs

@@ -1,18 +1,10 @@
-// Building blocks of the rules' CEL forms (x-kubernetes-validations): the rule
-// shape the API server takes, the regular expressions (RE2) equal to the ones in
+// Building blocks of the rules' CEL forms (x-kubernetes-validations): the regular expressions (RE2) equal to the ones in
 // ./checks.ts, and the host[:port] rule set. The rules themselves, with their
 // TypeScript checks, are in the catalogue (./catalogue.ts).
+import type { CelRule } from '../api/crd-bounds.js';
 import { DETAIL } from './checks.js';
 
-/** One CEL rule, as the API server takes it (apiextensions.k8s.io/v1 ValidationRule). */
-export interface CelRule {
-  rule: string;
-  message?: string;
-  messageExpression?: string;
-  reason?: 'FieldValueInvalid' | 'FieldValueForbidden' | 'FieldValueRequired' | 'FieldValueDuplicate';
-  /** Relative to the node the rule sits on, e.g. ".hashMask". */
-  fieldPath?: string;
-}
+export type { CelRule };
 
 /** Regular expressions (RE2) equal to the ones in ./checks.ts. */
 export const RE = {

@@ -2,7 +2,7 @@
 // stored object states every value explicitly. Idempotent by construction: a
 // value is only set where it is absent.
 import { randomUUID } from 'node:crypto';
-import { UUID_ANNOTATION } from '../api/common.js';
+import { DEFAULT_TENANT, UUID_ANNOTATION } from '../api/common.js';
 import type { KindName } from '../api/kinds.js';
 import { isObj, obj, type Obj } from './checks.js';
 import type { Operation } from './types.js';
@@ -18,7 +18,7 @@ export const DEFAULTS = {
   refreshInterval: 1800,
   logLevel: 'INFO',
   useCustomGlobalFqdn: false,
-  tenant: 'admin',
+  tenant: DEFAULT_TENANT,
   weight: 1,
   priority: 10,
   syncVipOnly: false,
@@ -26,9 +26,31 @@ export const DEFAULTS = {
   isLeader: false,
 } as const;
 
-function setDefault(o: Obj, key: string, value: unknown): void {
-  if (o[key] === undefined) o[key] = value;
-}
+/**
+ * Where each default goes: a schema path ("spec.x", "spec.list[].x") and the value set there when
+ * absent, in the order applied (a parent before its children). The webhook's defaulting and the
+ * CRD's schema defaults (./crd-overlay.ts) are both made from this table.
+ */
+export const DEFAULT_PATHS: Readonly<Record<KindName, ReadonlyArray<readonly [path: string, value: unknown]>>> = {
+  GSLBConfig: [
+    ['spec.gslbLeader.tenant', DEFAULTS.tenant],
+    ['spec.refreshInterval', DEFAULTS.refreshInterval],
+    ['spec.logLevel', DEFAULTS.logLevel],
+    ['spec.useCustomGlobalFqdn', DEFAULTS.useCustomGlobalFqdn],
+  ],
+  GlobalDeploymentPolicy: [
+    ['spec.matchClusters[].syncVipOnly', DEFAULTS.syncVipOnly],
+    ['spec.trafficSplit[].weight', DEFAULTS.weight],
+    ['spec.trafficSplit[].priority', DEFAULTS.priority],
+    ['spec.poolAlgorithmSettings', { lbAlgorithm: DEFAULTS.lbAlgorithm }],
+    ['spec.poolAlgorithmSettings.lbAlgorithm', DEFAULTS.lbAlgorithm],
+  ],
+  GSLBHostRule: [
+    ['spec.trafficSplit[].weight', DEFAULTS.weight],
+    ['spec.trafficSplit[].priority', DEFAULTS.priority],
+  ],
+  AMKOCluster: [['spec.isLeader', DEFAULTS.isLeader]],
+};
 
 /**
  * Deep copy of a JSON value without recursion: structuredClone (and JSON.stringify)
@@ -70,68 +92,55 @@ export function defaultsShared(kind: KindName, input: unknown, ctx: DefaultsCont
 }
 
 function applyDefaults(kind: KindName, o: Obj, ctx: DefaultsContext, copyOnWrite: boolean): Obj {
-  /** The object at parent[key], writable: itself (o is a deep copy) or a shallow copy put in its place. */
-  const sub = (parent: Obj, key: string): Obj | undefined => {
-    const v = obj(parent[key]);
-    if (!v || !copyOnWrite) return v;
-    const c = { ...v };
-    parent[key] = c;
+  // Nodes this call made (the root, and copies along defaulted paths): written in place.
+  const own = new WeakSet<object>([o]);
+  const writable = <T extends object>(v: T): T => {
+    if (!copyOnWrite || own.has(v)) return v;
+    const c = (Array.isArray(v) ? [...v] : { ...v }) as T;
+    own.add(c);
     return c;
   };
-  /** The entries of the list at parent[key], their objects writable. */
-  const list = (parent: Obj, key: string): unknown[] => {
-    const a = parent[key];
-    if (!Array.isArray(a)) return [];
-    if (!copyOnWrite) return a;
-    const c = a.map((e) => (isObj(e) ? { ...e } : e));
-    parent[key] = c;
-    return c;
-  };
-  const defaultTrafficSplit = (spec: Obj) => {
-    for (const e of list(spec, 'trafficSplit')) {
-      if (!isObj(e)) continue;
-      setDefault(e, 'weight', DEFAULTS.weight);
-      setDefault(e, 'priority', DEFAULTS.priority);
+  /** Sets `value` at the path `segs` below `parent` wherever it is absent; lists (`x[]`) apply to each object entry. */
+  const setAt = (parent: Obj, segs: readonly string[], value: unknown): void => {
+    const [head, ...rest] = segs as [string, ...string[]];
+    if (rest.length === 0) {
+      if (parent[head] === undefined) parent[head] = isObj(value) ? deepCopy(value) : value;
+      return;
+    }
+    const key = head.endsWith('[]') ? head.slice(0, -2) : head;
+    const child = parent[key];
+    if (head.endsWith('[]')) {
+      if (!Array.isArray(child)) return;
+      const list = writable(child);
+      parent[key] = list;
+      list.forEach((e, i) => {
+        if (!isObj(e)) return;
+        list[i] = writable(e);
+        setAt(list[i] as Obj, rest, value);
+      });
+    } else if (isObj(child)) {
+      parent[key] = writable(child);
+      setAt(parent[key] as Obj, rest, value);
     }
   };
-  const spec = sub(o, 'spec');
-  switch (kind) {
-    case 'GSLBConfig': {
-      if (spec) {
-        setDefault(spec, 'refreshInterval', DEFAULTS.refreshInterval);
-        setDefault(spec, 'logLevel', DEFAULTS.logLevel);
-        setDefault(spec, 'useCustomGlobalFqdn', DEFAULTS.useCustomGlobalFqdn);
-        const leader = sub(spec, 'gslbLeader');
-        if (leader) setDefault(leader, 'tenant', DEFAULTS.tenant);
-      }
-      if (o.metadata === undefined) o.metadata = {};
-      const meta = sub(o, 'metadata');
-      if (meta) {
-        if (meta.annotations === undefined || meta.annotations === null) meta.annotations = {};
-        const annotations = sub(meta, 'annotations');
-        if (annotations && annotations[UUID_ANNOTATION] === undefined) {
-          const old =
-            ctx.operation === 'UPDATE' ? obj(obj(obj(ctx.oldObject)?.metadata)?.annotations)?.[UUID_ANNOTATION] : undefined;
+  for (const [path, value] of DEFAULT_PATHS[kind]) setAt(o, path.split('.'), value);
+
+  if (kind === 'GSLBConfig') {
+    // The instance UUID: kept from the stored object on UPDATE, else a new one.
+    if (o.metadata === undefined) o.metadata = {};
+    const meta = obj(o.metadata) && writable(o.metadata as Obj);
+    if (meta) {
+      o.metadata = meta;
+      if (meta.annotations === undefined || meta.annotations === null) meta.annotations = {};
+      const annotations = obj(meta.annotations) && writable(meta.annotations as Obj);
+      if (annotations) {
+        meta.annotations = annotations;
+        if (annotations[UUID_ANNOTATION] === undefined) {
+          const old = ctx.operation === 'UPDATE' ? obj(obj(obj(ctx.oldObject)?.metadata)?.annotations)?.[UUID_ANNOTATION] : undefined;
           annotations[UUID_ANNOTATION] = typeof old === 'string' ? old : (ctx.newUuid ?? randomUUID)();
         }
       }
-      break;
     }
-    case 'GlobalDeploymentPolicy': {
-      if (!spec) break;
-      defaultTrafficSplit(spec);
-      for (const m of list(spec, 'matchClusters')) if (isObj(m)) setDefault(m, 'syncVipOnly', DEFAULTS.syncVipOnly);
-      if (spec.poolAlgorithmSettings === undefined) spec.poolAlgorithmSettings = {};
-      const pool = sub(spec, 'poolAlgorithmSettings');
-      if (pool) setDefault(pool, 'lbAlgorithm', DEFAULTS.lbAlgorithm);
-      break;
-    }
-    case 'GSLBHostRule':
-      if (spec) defaultTrafficSplit(spec);
-      break;
-    case 'AMKOCluster':
-      if (spec) setDefault(spec, 'isLeader', DEFAULTS.isLeader);
-      break;
   }
   return o;
 }

@@ -115,6 +115,8 @@ export const GSLB_HOST_RULE_RULES: readonly Rule[] = [
   FQDN,
   FQDN_UNIQUE,
   SITE_PERSISTENCE_PROFILE,
+  HEALTH_MONITOR_REFS_UNIQUE,
+  HEALTH_MONITOR_EXCLUSIVE,
   THIRD_PARTY_SITE_PERSISTENCE,
   ipAddresses('gslbhostrule.third-party-vip', 'thirdPartyMembers', 'vip'),
   ipAddresses('gslbhostrule.third-party-publicip', 'thirdPartyMembers', 'publicIP'),
@@ -123,8 +125,6 @@ export const GSLB_HOST_RULE_RULES: readonly Rule[] = [
   uniqueKeys('gslbhostrule.public-ip-unique', 'publicIP', 'cluster'),
   memberClustersOnly('gslbhostrule.public-ip-member', 'publicIP'),
   ipAddresses('gslbhostrule.public-ip', 'publicIP', 'ip'),
-  HEALTH_MONITOR_REFS_UNIQUE,
-  HEALTH_MONITOR_EXCLUSIVE,
   POOL_ALGORITHM,
   DOWN_RESPONSE,
 ];

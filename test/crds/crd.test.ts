@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import { KINDS, KIND_NAMES } from '../../src/api/kinds.js';
 import { buildCrd, buildCrds, crdFileName, crdYaml, crdsYaml, openApiSchema, type JSONSchemaProps } from '../../src/api/crd.js';
-import { CRD_OVERLAY } from '../../src/api/cel.js';
+import { CRD_OVERLAY } from '../../src/rules/crd-overlay.js';
 import { CONDITION_TYPES } from '../../src/federation/conditions.js';
 import { DEFAULTS, defaults } from '../../src/rules/defaults.js';
 
