@@ -72,7 +72,7 @@ export async function computePlan(opts: PlanOptions): Promise<PlanResult> {
     const outcome = await policy.evaluate(
       await own.list<GlobalDeploymentPolicy>(crPath('GlobalDeploymentPolicy', ns)),
       await own.list<GSLBHostRule>(crPath('GSLBHostRule', ns)),
-      { avi, tenant: cfg.tenant, memberClusters: cfg.memberClusters },
+      { avi, tenant: cfg.tenant, gslbConfig: cfg.name, memberClusters: cfg.memberClusters },
     );
     for (const s of outcome.statuses) {
       if (s.kind === 'GlobalDeploymentPolicy' && s.errorStatus !== 'success') warnings.push(`GDP ${s.obj.metadata?.name} rejected: ${s.errorStatus}`);

@@ -40,7 +40,7 @@ export class PolicyController {
     const r = await s.policy.evaluate(
       s.own.list('GlobalDeploymentPolicy') as unknown as GlobalDeploymentPolicy[],
       s.own.list('GSLBHostRule') as unknown as GSLBHostRule[],
-      { avi, tenant: cfg.tenant, memberClusters: cfg.memberClusters },
+      { avi, tenant: cfg.tenant, gslbConfig: cfg.name, memberClusters: cfg.memberClusters },
     );
     for (const st of r.statuses) await s.status.policyStatus(st);
     if (r.hold) {

@@ -85,7 +85,7 @@ export class PolicyState {
       const k = `${gdpObj.metadata?.uid}:${hash(gdpObj.spec)}`;
       let v = this.gdpVerdicts.get(k);
       if (!v) {
-        v = await validateGdp(gdpObj.spec, ctx);
+        v = await validateGdp(gdpObj, ctx);
         this.gdpVerdicts.clear();
         this.gdpVerdicts.set(k, v);
       }
@@ -105,12 +105,11 @@ export class PolicyState {
     const nextRules = new Map<string, GSLBHostRuleSpec>();
     const live = new Set<string>();
     for (const r of rules) {
-      const name = r.metadata?.name ?? '';
       const k = `${r.metadata?.uid}:${hash(r.spec)}`;
       live.add(k);
       let v = this.ghrVerdicts.get(k);
       if (!v) {
-        v = await validateHostRule(name, r.spec, ctx);
+        v = await validateHostRule(r, ctx);
         this.ghrVerdicts.set(k, v);
       }
       if (v.ok && nextRules.has(r.spec.fqdn)) {
