@@ -4,6 +4,7 @@
 // (errors.ts). Nothing secret is ever logged: headers are never logged, and the
 // password/cookies/CSRF token only live in AviSession.
 import https from 'node:https';
+import { DEFAULT_TENANT } from '../api/common.js';
 import type { Logger } from '../log.js';
 import { withDefaults } from '../options.js';
 import { counter, histogram } from '../metrics.js';
@@ -98,7 +99,7 @@ export class AviClient implements AviApi {
     if (!opts.username) throw new Error('avi: username is empty');
     this.controller = controller;
     this.base = new URL(`https://${controller}/`);
-    this.tenant = opts.tenant || 'admin';
+    this.tenant = opts.tenant || DEFAULT_TENANT;
     this.log = opts.log.child({ component: 'avi-client', controller });
     this.timeoutMs = opts.timeoutMs ?? 30_000;
     this.pageSize = opts.pageSize ?? 100;
@@ -148,7 +149,7 @@ export class AviClient implements AviApi {
   }
 
   private async discoverVersion(): Promise<string> {
-    const data = await this.call<{ version?: { Version?: string } }>('GET', '/api/initial-data', { tenant: 'admin' }, false);
+    const data = await this.call<{ version?: { Version?: string } }>('GET', '/api/initial-data', { tenant: DEFAULT_TENANT }, false);
     const v = data?.version?.Version;
     if (!v) throw new AviError('GET /api/initial-data returned no version.Version', { errorClass: 'server', method: 'GET', path: '/api/initial-data' });
     this.log.info({ version: v }, 'discovered Avi controller version');
@@ -344,11 +345,11 @@ export class AviClient implements AviApi {
   }
 
   async getGslb(): Promise<GslbSite | undefined> {
-    const page = await this.request<AviPage<GslbSite>>('GET', '/api/gslb', { tenant: 'admin', query: { include_name: true } });
+    const page = await this.request<AviPage<GslbSite>>('GET', '/api/gslb', { tenant: DEFAULT_TENANT, query: { include_name: true } });
     return page?.results?.[0];
   }
   async getClusterUuid(): Promise<string> {
-    const cluster = await this.request<{ uuid?: string }>('GET', '/api/cluster', { tenant: 'admin' });
+    const cluster = await this.request<{ uuid?: string }>('GET', '/api/cluster', { tenant: DEFAULT_TENANT });
     if (!cluster?.uuid) throw new AviError('GET /api/cluster returned no uuid', { errorClass: 'server', method: 'GET', path: '/api/cluster' });
     return cluster.uuid;
   }
