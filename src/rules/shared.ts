@@ -157,18 +157,22 @@ export const DOWN_RESPONSE: Rule = {
   },
 };
 
-/** `healthMonitorRefs` unique (the CRD: a list of type set). */
-export const HEALTH_MONITOR_REFS_UNIQUE: Rule = {
-  id: 'health-monitor.refs-unique',
-  check(o, _ctx, errors) {
-    const seen = new Set<string>();
-    arr(obj(o.spec)?.healthMonitorRefs).forEach((r, i) => {
-      if (typeof r !== 'string' || r === '') return;
-      if (seen.has(r)) errors.push(duplicate(`spec.healthMonitorRefs[${i}]`, r, this.id));
-      seen.add(r);
-    });
-  },
-};
+/** The strings of the list at `spec.<list>` are unique (the CRD: a list of type set). */
+export function uniqueStrings(id: string, list: string): Rule {
+  return {
+    id,
+    check(o, _ctx, errors) {
+      const seen = new Set<string>();
+      arr(obj(o.spec)?.[list]).forEach((v, i) => {
+        if (typeof v !== 'string' || v === '') return;
+        if (seen.has(v)) errors.push(duplicate(`spec.${list}[${i}]`, v, id));
+        seen.add(v);
+      });
+    },
+  };
+}
+
+export const HEALTH_MONITOR_REFS_UNIQUE = uniqueStrings('health-monitor.refs-unique', 'healthMonitorRefs');
 
 /** `healthMonitorTemplate` exclusive with a non-empty refs list. */
 export const HEALTH_MONITOR_EXCLUSIVE: Rule = {
