@@ -37,13 +37,15 @@ describe('kubectl explain with the generated CRDs (real kube-apiserver)', functi
     await kubectlOk(['wait', '--for=condition=Established', '--timeout=60s', 'crd', '-l', 'app.kubernetes.io/part-of=amko'], {
       kubeconfig: cluster.kubeconfigPath,
     });
-    // The OpenAPI controller publishes a new CRD shortly after it is Established.
+    // The OpenAPI controller publishes each new CRD shortly after it is Established, one at a time.
     const deadline = Date.now() + 60_000;
-    for (;;) {
-      const r = await run(['explain', 'amkocluster.spec.isLeader']);
-      if (r.code === 0) break;
-      if (Date.now() > deadline) throw new Error(`kubectl explain never worked: ${r.stderr}`);
-      await new Promise((res) => setTimeout(res, 250));
+    for (const resource of ['gslbconfig', 'gdp', 'ghr', 'amkocluster']) {
+      for (;;) {
+        const r = await run(['explain', `${resource}.spec`]);
+        if (r.code === 0) break;
+        if (Date.now() > deadline) throw new Error(`kubectl explain ${resource} never worked: ${r.stderr}`);
+        await new Promise((res) => setTimeout(res, 250));
+      }
     }
   });
 
