@@ -56,7 +56,7 @@ const K8S_NAME = { type: 'string', pattern: RE.dns1123Subdomain, maxLength: 253 
 const PORT = { type: 'integer', minimum: 1, maximum: 65535 };
 const CIDRS = { type: 'array', items: { type: 'string', pattern: '^[0-9A-Fa-f:.]+/[0-9]{1,3}$' } };
 const STRING_MAP = { type: 'object', additionalProperties: { type: 'string' } };
-const UUID = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
+
 
 /** Values rendered into the GSLBConfig gc-1 (templates/gslbconfig.yaml). */
 function configs(): JsonSchema {
@@ -78,7 +78,7 @@ function configs(): JsonSchema {
       },
       logLevel: api('GSLBConfig', 'spec.logLevel'),
       useCustomGlobalFqdn: api('GSLBConfig', 'spec.useCustomGlobalFqdn'),
-      amkoUUID: emptyOr(UUID),
+      amkoUUID: emptyOr(RE.uuid),
     },
   };
 }

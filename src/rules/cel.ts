@@ -1,17 +1,15 @@
-// Building blocks of the rules' CEL forms (x-kubernetes-validations): the regular expressions (RE2) equal to the ones in
-// ./checks.ts, and the host[:port] rule set. The rules themselves, with their
-// TypeScript checks, are in the catalogue (./catalogue.ts).
+// Building blocks of the rules' CEL forms (x-kubernetes-validations): the regular
+// expressions (RE2; the checks' own from ./checks.ts) and the host[:port] rule
+// set. The rules themselves, with their checks, are in the catalogue (./catalogue.ts).
 import type { CelRule } from '../api/crd-bounds.js';
-import { DETAIL } from './checks.js';
+import { DETAIL, RE as CHECK_RE } from './checks.js';
 
 export type { CelRule };
 
-/** Regular expressions (RE2) equal to the ones in ./checks.ts. */
+/** The checks' regular expressions (./checks.ts), and those only the CEL forms need. */
 export const RE = {
-  dns1123Subdomain: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$',
+  ...CHECK_RE,
   hostLabel: '[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?',
-  qualifiedName: '^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$',
-  version: '^[0-9]+\\.[0-9]+\\.[0-9]+(-[0-9A-Za-z][0-9A-Za-z.-]*)?$',
   ipv4: '^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$',
 } as const;
 

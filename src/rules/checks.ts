@@ -38,8 +38,18 @@ export const DETAIL = {
   maxName: 'must be no more than 253 characters',
 } as const;
 
-const DNS1123_LABEL = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
-const DNS1123_SUBDOMAIN_RE = new RegExp(`^${DNS1123_LABEL}(\\.${DNS1123_LABEL})*$`);
+/**
+ * Regular expressions of the checks, written so that JavaScript and RE2 (CEL's `matches`) read them
+ * alike: the checks here and the rules' CEL forms (./cel.ts) use the same strings.
+ */
+export const RE = {
+  dns1123Subdomain: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$',
+  qualifiedName: '^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$',
+  version: '^[0-9]+\\.[0-9]+\\.[0-9]+(-[0-9A-Za-z][0-9A-Za-z.-]*)?$',
+  uuid: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
+} as const;
+
+const DNS1123_SUBDOMAIN_RE = new RegExp(RE.dns1123Subdomain);
 const HOST_LABEL_RE = /^[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?$/;
 
 /** RFC 1123 subdomain: what Kubernetes requires of Secret names. */
@@ -95,19 +105,20 @@ export function checkHostPort(v: string): string | undefined {
   return undefined;
 }
 
+const VERSION_RE = new RegExp(RE.version);
 /** `N.N.N` or `N.N.N-suffix` (Avi controller versions such as 22.1.3 or 30.2.1-9000). */
 export function checkVersion(v: string): string | undefined {
-  return /^[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z][0-9A-Za-z.-]*)?$/.test(v)
+  return VERSION_RE.test(v)
     ? undefined
     : DETAIL.version;
 }
 
-const UUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+const UUID_RE = new RegExp(RE.uuid);
 export function checkUuid(v: string): string | undefined {
   return UUID_RE.test(v) ? undefined : DETAIL.uuid;
 }
 
-const QUALIFIED_NAME_RE = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
+const QUALIFIED_NAME_RE = new RegExp(RE.qualifiedName);
 
 /** A label key: `[prefix/]name`, prefix a DNS subdomain (≤253), name ≤63 of [A-Za-z0-9-_.] with alphanumeric ends. */
 export function checkLabelKey(k: string): string | undefined {
