@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { KIND_NAMES } from '../../src/api/kinds.js';
 import { CATALOGUE } from '../../src/rules/catalogue.js';
 import { CRD_OVERLAY } from '../../src/rules/crd-overlay.js';
-import { DEFAULT_PATHS } from '../../src/rules/defaults.js';
+import { DEFAULT_PATHS, defaults } from '../../src/rules/defaults.js';
+import { staticView } from '../../src/rules/view.js';
+import { CASES, NEW_UUID, objectOf, oldObjectOf, viewObjectsOf } from './cases.js';
 
 describe('rules: the catalogue', () => {
   it('gives every rule of a kind its own id', () => {
@@ -10,6 +12,25 @@ describe('rules: the catalogue', () => {
       const ids = CATALOGUE[kind].rules.map((r) => r.id);
       assert.deepEqual(ids, [...new Set(ids)], kind);
     }
+  });
+
+  it('has a case in test/rules/cases.ts for every rule: one where the rule reports something', () => {
+    const reported = new Set<string>();
+    for (const c of CASES) {
+      const operation = c.operation ?? 'CREATE';
+      const oldObject = oldObjectOf(c);
+      const objs = viewObjectsOf(c);
+      const o = defaults(c.kind, objectOf(c), { operation, oldObject, newUuid: () => NEW_UUID }) as Record<string, any>;
+      const ctx = { operation, oldObject, view: objs && staticView(objs), name: o.metadata.name, namespace: o.metadata.namespace };
+      for (const rule of CATALOGUE[c.kind].rules) {
+        const errors: unknown[] = [];
+        const warnings: string[] = [];
+        rule.check(o, ctx, errors as never, warnings);
+        if (errors.length || warnings.length) reported.add(`${c.kind} ${rule.id}`);
+      }
+    }
+    const all = KIND_NAMES.flatMap((kind) => CATALOGUE[kind].rules.map((r) => `${kind} ${r.id}`));
+    assert.deepEqual(all.filter((r) => !reported.has(r)), []);
   });
 
   it('is where the CRD takes its CEL rules and defaults from, each once', () => {
