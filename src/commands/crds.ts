@@ -2,18 +2,12 @@
 // write one file per kind (`--out-dir charts/amko/crds`, used by `npm run crds`).
 import type { Command } from 'commander';
 import { crdFileName, crdYaml, crdsYaml } from '../api/crd.js';
-import { writeGeneratedFiles } from './generated-files.js';
+import { generatedFilesAction } from './generated-files.js';
 
 export function registerCrds(program: Command): void {
   program
     .command('crds')
     .description('print the CustomResourceDefinitions (generated from the API schemas) as YAML')
     .option('--out-dir <dir>', 'write one file per CRD into <dir> instead of printing')
-    .action((opts: { outDir?: string }) => {
-      if (opts.outDir) {
-        for (const f of writeGeneratedFiles(opts.outDir, '.yaml', crdFileName, crdYaml)) process.stdout.write(`${f}\n`);
-      } else {
-        process.stdout.write(crdsYaml());
-      }
-    });
+    .action(generatedFilesAction('.yaml', crdFileName, crdYaml, crdsYaml));
 }

@@ -1,4 +1,5 @@
-// One writer for the files generated from src/api (CRDs, editor schemas): one file per kind into a
+// One writer for the files generated from src/api (CRDs, editor schemas), and the action of the commands
+// that print or write them: one file per kind into a
 // directory, and generated files of that extension no kind owns any more are removed.
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -16,4 +17,20 @@ export function writeGeneratedFiles(dir: string, ext: string, fileName: (kind: K
     if (f.endsWith(ext) && !names.includes(f)) rmSync(path.join(dir, f));
   }
   return names.map((n) => path.join(dir, n));
+}
+
+/** A generator command's action: with `--out-dir`, write one file per kind and print their paths; else print `all()`. */
+export function generatedFilesAction(
+  ext: string,
+  fileName: (kind: KindName) => string,
+  render: (kind: KindName) => string,
+  all: () => string,
+): (opts: { outDir?: string }) => void {
+  return (opts) => {
+    if (!opts.outDir) {
+      process.stdout.write(all());
+      return;
+    }
+    for (const f of writeGeneratedFiles(opts.outDir, ext, fileName, render)) process.stdout.write(`${f}\n`);
+  };
 }

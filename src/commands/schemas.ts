@@ -4,19 +4,17 @@
 import type { Command } from 'commander';
 import { KIND_NAMES } from '../api/kinds.js';
 import { editorSchema, editorSchemaJson, jsonSchemaFileName } from '../api/json-schema.js';
-import { writeGeneratedFiles } from './generated-files.js';
+import { generatedFilesAction } from './generated-files.js';
 
 export function registerSchemas(program: Command): void {
   program
     .command('schemas')
     .description('print the JSON Schemas of the four kinds (for editors and kubeconform), generated from the API schemas')
     .option('--out-dir <dir>', 'write one <kind>_<version>.json file per kind into <dir> instead of printing')
-    .action((opts: { outDir?: string }) => {
-      if (opts.outDir) {
-        for (const f of writeGeneratedFiles(opts.outDir, '.json', jsonSchemaFileName, editorSchemaJson)) process.stdout.write(`${f}\n`);
-      } else {
+    .action(
+      generatedFilesAction('.json', jsonSchemaFileName, editorSchemaJson, () => {
         const all = Object.fromEntries(KIND_NAMES.map((k) => [jsonSchemaFileName(k), editorSchema(k)]));
-        process.stdout.write(`${JSON.stringify(all, null, 2)}\n`);
-      }
-    });
+        return `${JSON.stringify(all, null, 2)}\n`;
+      }),
+    );
 }
