@@ -1,6 +1,6 @@
-// One writer for the files generated from src/api (CRDs, editor schemas), and the action of the commands
-// that print or write them: one file per kind into a
-// directory, and generated files of that extension no kind owns any more are removed.
+// One writer for the files generated from src/api (CRDs, editor schemas): one file per kind into a
+// directory, and generated files of that extension no kind owns any more are removed; and the one
+// action of the commands that print or write them.
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { KIND_NAMES, type KindName } from '../api/kinds.js';
