@@ -51,12 +51,20 @@ export const GSLBConfigSpec = Type.Object(
             clusterContext: NonEmptyString({
               description: 'Context name of the cluster in the member-cluster kubeconfig. Required and unique in the list.',
             }),
+            controllerClusterUuid: Type.Optional(
+              NonEmptyString({
+                description:
+                  'UUID of the Avi controller cluster whose AKO serves this cluster (e.g. cluster-0f4c5d1e-...), for its ' +
+                  'Gateway API HTTPRoute members: AKO does not annotate Gateway API objects with it. Not set: taken from ' +
+                  'any Ingress or Service of the cluster that AKO annotated; unknown, the HTTPRoute members are IP-only.',
+              }),
+            ),
           },
           { additionalProperties: false, description: 'One member cluster.' },
         ),
         {
           description:
-            'The Kubernetes/OpenShift clusters whose Ingresses, LoadBalancer Services and Routes become GslbService members, ' +
+            'The Kubernetes/OpenShift clusters whose Ingresses, LoadBalancer Services, Routes and Gateway API HTTPRoutes become GslbService members, ' +
             'named by their contexts in the member-cluster kubeconfig (Secret gslb-config-secret, key gslb-members). ' +
             'GlobalDeploymentPolicy matchClusters and trafficSplit may name only these clusters.',
         },

@@ -1,5 +1,5 @@
 // One member cluster: connectivity probe, discovery of the optional APIs
-// (OpenShift Routes, AKO HostRules), and resilient informers on Namespaces,
+// (OpenShift Routes, AKO HostRules, Gateway API Gateways and HTTPRoutes), and resilient informers on Namespaces,
 // Ingresses, Services and the optional APIs that exist. An unreachable cluster
 // is retried on a capped backoff in the background; it never blocks the other
 // clusters. An optional API that is absent is looked for again periodically, so
@@ -13,11 +13,12 @@ import { HOSTRULE_API, HOSTRULE_PATH, MEMBER_PATHS, ROUTE_API } from '../kube/pa
 import type { Logger } from '../log.js';
 import type { HostRule } from './custom-fqdn/mapping.js';
 import type { Route } from './members/derive.js';
+import { GATEWAY_API, GATEWAY_PATHS, type Gateway, type HTTPRoute } from './members/gateway-api.js';
 import { workerMetrics as M } from './metrics.js';
 import { intern } from './util.js';
 import { boundedDelay } from '../timers.js';
 
-export type MemberResource = 'namespaces' | 'ingresses' | 'services' | 'routes' | 'hostrules';
+export type MemberResource = 'namespaces' | 'ingresses' | 'services' | 'routes' | 'hostrules' | 'gateways' | 'httproutes';
 
 /** Where each resource lives; `api`: an optional API, watched only where discovery finds the resource. */
 const RESOURCES: Record<MemberResource, { path: string; api?: string; slim: boolean }> = {
@@ -27,13 +28,16 @@ const RESOURCES: Record<MemberResource, { path: string; api?: string; slim: bool
   routes: { path: MEMBER_PATHS.routes, api: ROUTE_API, slim: true },
   // The FQDN mapping reads HostRules whole (spec.virtualhost, status).
   hostrules: { path: HOSTRULE_PATH, api: HOSTRULE_API, slim: false },
+  gateways: { path: GATEWAY_PATHS.gateways, api: GATEWAY_API, slim: true },
+  httproutes: { path: GATEWAY_PATHS.httproutes, api: GATEWAY_API, slim: true },
 };
 
 /** apiVersion and kind of the member objects (list items carry neither). */
-export const MEMBER_KINDS: Record<'ingresses' | 'services' | 'routes', { apiVersion: string; kind: string }> = {
+export const MEMBER_KINDS: Record<'ingresses' | 'services' | 'routes' | 'httproutes', { apiVersion: string; kind: string }> = {
   ingresses: { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress' },
   services: { apiVersion: 'v1', kind: 'Service' },
   routes: { apiVersion: 'route.openshift.io/v1', kind: 'Route' },
+  httproutes: { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute' },
 };
 
 export interface MemberClusterOptions {
@@ -63,6 +67,10 @@ function defined<T extends object>(v: T): T {
 }
 
 type Loose = Record<string, any>;
+
+const slimConditions = (cs: Loose[] | undefined) => cs?.map((c) => defined({ type: intern(c.type as string | undefined), status: intern(c.status as string | undefined), message: c.message }));
+const slimParentRef = (r: Loose | undefined) =>
+  r && defined({ group: intern(r.group as string | undefined), kind: intern(r.kind as string | undefined), namespace: intern(r.namespace as string | undefined), name: r.name, sectionName: r.sectionName, port: r.port });
 
 const slimLb = (st: Loose | undefined) =>
   st?.loadBalancer ? { loadBalancer: { ingress: ((st.loadBalancer as Loose).ingress as Loose[] | undefined)?.map((l) => defined({ ip: l.ip, hostname: l.hostname })) } } : undefined;
@@ -129,6 +137,32 @@ export function slimMemberObject(resource: MemberResource, obj: KubernetesObject
           ),
         },
       }) as KubernetesObject;
+    case 'gateways':
+      return defined({
+        ...base,
+        spec: spec && {
+          listeners: (spec.listeners as Loose[] | undefined)?.map((l) =>
+            defined({ name: l.name, hostname: l.hostname, port: l.port, protocol: intern(l.protocol as string | undefined), allowedRoutes: l.allowedRoutes }),
+          ),
+        },
+        status: status && defined({ addresses: status.addresses, conditions: slimConditions(status.conditions as Loose[] | undefined) }),
+      }) as KubernetesObject;
+    case 'httproutes':
+      return defined({
+        ...base,
+        spec: spec && defined({
+          parentRefs: (spec.parentRefs as Loose[] | undefined)?.map(slimParentRef),
+          hostnames: spec.hostnames,
+          rules: (spec.rules as Loose[] | undefined)?.map((r) => ({
+            matches: (r.matches as Loose[] | undefined)?.map((mt) => defined({ path: mt.path && defined({ type: intern((mt.path as Loose).type as string | undefined), value: (mt.path as Loose).value }) })),
+          })),
+        }),
+        status: status && {
+          parents: (status.parents as Loose[] | undefined)?.map((p) =>
+            defined({ parentRef: slimParentRef(p.parentRef as Loose | undefined), controllerName: intern(p.controllerName as string | undefined), conditions: slimConditions(p.conditions as Loose[] | undefined) }),
+          ),
+        },
+      }) as KubernetesObject;
     default:
       return base as KubernetesObject;
   }
@@ -184,6 +218,8 @@ export class MemberCluster {
   private stallTimer?: NodeJS.Timeout;
   private rediscoverTimer?: NodeJS.Timeout;
   private checking = false;
+  /** The Gateway API's absence is logged once per cluster (it is looked for again every rediscoverMs). */
+  private gatewayApiOffLogged = false;
   private firstAttempt: Promise<void>;
   private resolveFirst!: () => void;
   lastError?: string;
@@ -242,7 +278,7 @@ export class MemberCluster {
   }
 
   private optional(): MemberResource[] {
-    return ['routes', ...(this.o.hostRules ? (['hostrules'] as const) : [])];
+    return ['routes', 'gateways', 'httproutes', ...(this.o.hostRules ? (['hostrules'] as const) : [])];
   }
 
   private informerFor(r: MemberResource): ResilientInformer<KubernetesObject> {
@@ -281,6 +317,10 @@ export class MemberCluster {
       this.attempts = 0;
       this.lastError = undefined;
       this.o.log.info({ cluster: this.name, optionalApis: found }, 'member cluster connected');
+      if (this.absent.includes('httproutes') && !this.gatewayApiOffLogged) {
+        this.gatewayApiOffLogged = true;
+        this.o.log.info({ cluster: this.name }, 'the Gateway API (gateway.networking.k8s.io/v1) is not served: no HTTPRoute members from this cluster until its CRDs are installed');
+      }
       this.resolveFirst();
       this.startStallChecks();
       this.scheduleRediscovery();
@@ -367,7 +407,11 @@ export class MemberCluster {
   services = () => this.list<V1Service>('services');
   routes = () => this.list<Route>('routes');
   hostRules = () => this.list<HostRule>('hostrules');
+  httpRoutes = () => this.list<HTTPRoute>('httproutes');
   namespace(name: string): V1Namespace | undefined {
     return this.informers.get('namespaces')?.get(name) as V1Namespace | undefined;
+  }
+  gateway(namespace: string, name: string): Gateway | undefined {
+    return this.informers.get('gateways')?.get(name, namespace) as Gateway | undefined;
   }
 }

@@ -20,7 +20,7 @@ import { describeOperation, type AviOperation } from './diff.js';
 import { activeConfigOf, amkoUuidOf, aviConnectionOf, configInForce, configProblem } from './gslb-config.js';
 import { MemberIndex } from './member-index.js';
 import { selectionFromGdp } from './members/selection.js';
-import type { NamingStep, Rejection } from './members/types.js';
+import type { NamedMember, NamingStep, Notice, Rejection } from './members/types.js';
 import { planKeySet, planKeys } from './plan.js';
 import { PolicyState } from './policy.js';
 import { indexCluster, type ClusterLists } from './source.js';
@@ -38,6 +38,10 @@ export interface PlanOptions {
 export interface PlanResult {
   operations: AviOperation[];
   rejections: Rejection[];
+  /** Members synced with a caveat (an HTTPRoute synced by IP alone). */
+  notices: Notice[];
+  /** The members of the HTTPRoutes (with the rejections, every HTTPRoute considered). */
+  httpRouteMembers: NamedMember[];
   warnings: string[];
   createdBy: string;
 }
@@ -80,7 +84,7 @@ export async function computePlan(opts: PlanOptions): Promise<PlanResult> {
     }
     if (outcome.hold) {
       warnings.push('no valid GDP accepted yet: the worker holds the sync (writes nothing) until the GDP is valid');
-      return { operations: [], rejections: [], warnings, createdBy: cfg.createdBy };
+      return { operations: [], rejections: [], notices: [], httpRouteMembers: [], warnings, createdBy: cfg.createdBy };
     }
     if (!policy.gdp) warnings.push('no GDP: every GslbService this instance owns would be deleted');
 
@@ -91,10 +95,10 @@ export async function computePlan(opts: PlanOptions): Promise<PlanResult> {
     for (const cluster of cfg.memberClusters) {
       try {
         const client = kubeClient(kubeConfigForContext(memberKc, cluster));
-        const [namespaces, ingresses, services, routes, rules] = await Promise.all(
-          (['namespaces', 'ingresses', 'services', 'routes', 'hostrules'] as const).map((r) => listResource(client, r)),
+        const [namespaces, ingresses, services, routes, rules, gateways, httproutes] = await Promise.all(
+          (['namespaces', 'ingresses', 'services', 'routes', 'hostrules', 'gateways', 'httproutes'] as const).map((r) => listResource(client, r)),
         );
-        lists.set(cluster, { namespaces: namespaces as V1Namespace[], ingresses: ingresses!, services: services!, routes: routes! });
+        lists.set(cluster, { namespaces: namespaces as V1Namespace[], ingresses: ingresses!, services: services!, routes: routes!, gateways, httproutes });
         hostRules.push([cluster, rules as KubernetesObject[] as HostRule[]]);
       } catch (err) {
         warnings.push(`member cluster ${cluster} unreachable (${errorText(err)}): its members are missing from this plan`);
@@ -104,9 +108,13 @@ export async function computePlan(opts: PlanOptions): Promise<PlanResult> {
     const index = new MemberIndex(() => undefined);
     const selected = selectionFromGdp(policy.gdp).clusters;
     const rejections: Rejection[] = [];
+    const notices: Notice[] = [];
+    const httpRouteMembers: NamedMember[] = [];
     for (const [cluster, l] of lists) {
-      const r = indexCluster(index, cluster, l, { gdp: policy.gdp, tenant: cfg.tenant, naming });
-      rejections.push(...r.filter((x) => selected.has(x.cluster)));
+      const r = indexCluster(index, cluster, l, { gdp: policy.gdp, tenant: cfg.tenant, naming, controllerUuids: cfg.controllerUuids });
+      rejections.push(...r.rejections.filter((x) => selected.has(x.cluster)));
+      notices.push(...r.notices);
+      httpRouteMembers.push(...r.httpRouteMembers);
     }
 
     // What this instance owns on the controller, as the worker's full resync reads it.
@@ -117,7 +125,7 @@ export async function computePlan(opts: PlanOptions): Promise<PlanResult> {
 
     const inputs = { ...policy.inputs(cfg), members: (key: string) => index.membersOf(key) };
     const operations = planKeys(planKeySet(index, observed, cfg.createdBy), inputs, observed);
-    return { operations, rejections, warnings, createdBy: cfg.createdBy };
+    return { operations, rejections, notices, httpRouteMembers, warnings, createdBy: cfg.createdBy };
   } finally {
     await avi.close().catch(() => undefined);
   }
@@ -129,6 +137,11 @@ export function formatPlan(p: PlanResult, opts: { verbose?: boolean } = {}): str
   for (const w of p.warnings) lines.push(`! ${w}`);
   if (opts.verbose) {
     for (const r of p.rejections) lines.push(`  ${r.code === 'not-selected' ? 'not selected' : `skipped (${r.code})`}: ${r.kind} ${r.cluster}/${r.namespace}/${r.name}: ${r.reason}`);
+    for (const m of p.httpRouteMembers) {
+      const how = `${m.tls ? 'HTTPS' : 'HTTP'} port ${m.port}, paths ${m.paths.join(' ')}${m.syncVipOnly ? ', IP only' : ''}`;
+      lines.push(`  selected: ${m.kind} ${m.cluster}/${m.namespace}/${m.name}: ${m.hostname} -> ${m.ip} (${how})${m.gsName !== m.hostname ? ` as ${m.gsName}` : ''}`);
+    }
+    for (const n of p.notices) lines.push(`  ${n.code}: ${n.kind} ${n.cluster}/${n.namespace}/${n.name}: ${n.reason}`);
   }
   for (const op of p.operations) lines.push(describeOperation(op));
   const count = (pred: (o: AviOperation) => boolean) => p.operations.filter(pred).length;

@@ -220,6 +220,8 @@ export class GslbConfigController {
     }
 
     if (!(await this.syncMemberClusters(gc, next.memberClusters))) return;
+    // The controller cluster UUIDs set for HTTPRoute members go into their derivation.
+    if (prev && hash([...prev.controllerUuids]) !== hash([...next.controllerUuids])) s.members.rederiveAll();
 
     const policyStale = aviChanged || ownerChanged || !prev || prev.memberClusters.join() !== next.memberClusters.join();
     // A full sync reports its progress: syncing all objects -> synced all objects -> accepted.

@@ -35,6 +35,8 @@ export interface ActiveConfig {
   amkoUuid: string;
   createdBy: string;
   memberClusters: string[];
+  /** memberClusters[].controllerClusterUuid by cluster context (HTTPRoute members). */
+  controllerUuids: ReadonlyMap<string, string>;
   refreshIntervalMs: number;
   aviFingerprint: string;
 }
@@ -81,6 +83,7 @@ export function activeConfigOf(gc: GSLBConfig, amkoUuid: string, conn: AviConnec
     amkoUuid,
     createdBy: `amko-${amkoUuid}`,
     memberClusters: (gc.spec.memberClusters ?? []).map((m) => m.clusterContext ?? '').filter((c) => c !== ''),
+    controllerUuids: new Map((gc.spec.memberClusters ?? []).filter((m) => m.clusterContext && m.controllerClusterUuid).map((m) => [m.clusterContext, m.controllerClusterUuid!])),
     refreshIntervalMs: refreshIntervalMs ?? refreshS * 1000,
     aviFingerprint: hash(conn),
   };

@@ -10,11 +10,12 @@ import { MEMBER_KINDS, MemberCluster, type MemberResource } from './cluster.js';
 import type { HostRuleNaming } from './custom-fqdn/hostrules.js';
 import type { HostRule } from './custom-fqdn/mapping.js';
 import type { DeriveContext } from './members/derive.js';
-import type { NamingStep, Rejection } from './members/types.js';
+import { parentKey, type HTTPRoute } from './members/gateway-api.js';
+import type { NamingStep, Notice, Rejection } from './members/types.js';
 import type { MemberIndex } from './member-index.js';
 import { workerMetrics as M } from './metrics.js';
 import type { SkippedMembers } from './skipped-members.js';
-import { deriveContext, objectId, objectMembers, type SourceResource } from './source.js';
+import { AnnotatedControllerUuid, deriveContext, objectId, objectMembers, type SourceResource } from './source.js';
 
 export interface MemberClustersOptions {
   log: Logger;
@@ -30,11 +31,23 @@ export interface MemberClustersOptions {
   /** The worker's term; events of an older term are dropped. */
   generation(): number;
   /** What derivation depends on; undefined while no GSLBConfig is in force (events are ignored). */
-  inputs(): { gdp?: GDPSpec; tenant: string } | undefined;
+  inputs(): { gdp?: GDPSpec; tenant: string; controllerUuids?: ReadonlyMap<string, string> } | undefined;
+}
+
+/** Whether an HTTPRoute names the Gateway `namespace/name` (or any Gateway of `namespace` when name is undefined) as a parent. */
+function attachesTo(rt: HTTPRoute, namespace: string, name?: string): boolean {
+  const ns = rt.metadata?.namespace ?? '';
+  const refs = [...(rt.spec?.parentRefs ?? []), ...(rt.status?.parents ?? []).map((p) => p.parentRef)];
+  return refs.some((r) => {
+    const k = parentKey(r, ns);
+    return k.namespace === namespace && (name === undefined || k.name === name);
+  });
 }
 
 export class MemberClusters {
   private readonly clusters = new Map<string, MemberCluster>();
+  /** Per cluster: the controller cluster UUID its AKO annotates on Ingresses/Services (for HTTPRoute members). */
+  private readonly annotatedUuids = new Map<string, AnnotatedControllerUuid>();
 
   constructor(private readonly o: MemberClustersOptions) {}
 
@@ -80,6 +93,7 @@ export class MemberClusters {
       },
     });
     this.clusters.set(name, mc);
+    this.annotatedUuids.set(name, new AnnotatedControllerUuid());
     mc.start();
   }
 
@@ -88,6 +102,7 @@ export class MemberClusters {
       names.map(async (n) => {
         const c = this.clusters.get(n);
         this.clusters.delete(n);
+        this.annotatedUuids.delete(n);
         M.clusterUp.remove({ cluster: n });
         M.members.remove({ cluster: n });
         this.o.skipped.dropCluster(n);
@@ -99,17 +114,31 @@ export class MemberClusters {
 
   private deriveCtx(mc: MemberCluster): DeriveContext | undefined {
     const inputs = this.o.inputs();
-    return inputs && deriveContext(mc.name, { ...inputs, naming: this.o.naming }, (n) => mc.namespace(n));
+    return (
+      inputs &&
+      deriveContext(mc.name, { ...inputs, naming: this.o.naming }, (n) => mc.namespace(n), {
+        gateway: (ns, name) => mc.gateway(ns, name),
+        annotatedControllerUuid: this.annotatedUuids.get(mc.name)?.get(),
+      })
+    );
   }
 
   /** Derives one object into the index (its members) and SkippedMembers (why it has none, if selected). */
   private record(mc: MemberCluster, resource: SourceResource, obj: KubernetesObject, ctx: DeriveContext): string {
     const id = objectId(mc.name, resource, obj);
     const rejections: Rejection[] = [];
-    this.o.index.set(id, objectMembers(resource, obj, ctx, this.o.naming, rejections));
+    const notices: Notice[] = [];
+    this.o.index.set(id, objectMembers(resource, obj, ctx, this.o.naming, rejections, notices));
     const md = obj.metadata ?? {};
-    this.o.skipped.set(id, { cluster: mc.name, ...MEMBER_KINDS[resource], namespace: md.namespace ?? '', name: md.name ?? '', uid: md.uid }, rejections);
+    this.o.skipped.set(id, { cluster: mc.name, ...MEMBER_KINDS[resource], namespace: md.namespace ?? '', name: md.name ?? '', uid: md.uid }, rejections, notices);
     return id;
+  }
+
+  /** Re-derives the HTTPRoutes of a cluster that `pick` selects (a Gateway or a namespace changed, or the controller UUID). */
+  private rederiveHttpRoutes(mc: MemberCluster, pick: (rt: HTTPRoute) => boolean): void {
+    const ctx = this.deriveCtx(mc);
+    if (!ctx) return;
+    for (const rt of mc.httpRoutes()) if (pick(rt)) this.record(mc, 'httproutes', rt as KubernetesObject, ctx);
   }
 
   private onEvent(mc: MemberCluster, resource: MemberResource, event: 'add' | 'update' | 'delete', obj: KubernetesObject): void {
@@ -117,10 +146,22 @@ export class MemberClusters {
       this.o.hostRuleNaming?.changed(); // [custom-fqdn]
       return;
     }
+    // The cluster's controller UUID comes from its AKO-annotated Ingresses/Services: kept up to date before the inputs check.
+    if (resource === 'ingresses' || resource === 'services') {
+      const changed = this.annotatedUuids.get(mc.name)?.set(objectId(mc.name, resource, obj), event === 'delete' ? undefined : obj.metadata?.annotations);
+      if (changed) this.rederiveHttpRoutes(mc, () => true);
+    }
     const ctx = this.deriveCtx(mc);
     if (!ctx) return;
     if (resource === 'namespaces') {
-      this.rederive(mc, obj.metadata?.name ?? '');
+      // Its labels select routes (namespaceSelector, allowedRoutes), its tenant annotation names its Gateways' tenant.
+      const ns = obj.metadata?.name ?? '';
+      this.rederive(mc, ns);
+      this.rederiveHttpRoutes(mc, (rt) => rt.metadata?.namespace !== ns && attachesTo(rt, ns));
+      return;
+    }
+    if (resource === 'gateways') {
+      this.rederiveHttpRoutes(mc, (rt) => attachesTo(rt, obj.metadata?.namespace ?? '', obj.metadata?.name ?? ''));
       return;
     }
     const r = resource as SourceResource;
@@ -135,6 +176,10 @@ export class MemberClusters {
 
   /** Re-derives every object of a cluster (or of one namespace in it). */
   rederive(mc: MemberCluster, namespace?: string): void {
+    if (namespace === undefined) {
+      const uuids = this.annotatedUuids.get(mc.name);
+      for (const r of ['ingresses', 'services'] as const) for (const o of mc[r]() as KubernetesObject[]) uuids?.set(objectId(mc.name, r, o), o.metadata?.annotations);
+    }
     const ctx = this.deriveCtx(mc);
     if (!ctx) return;
     const seen = new Set<string>();
@@ -147,6 +192,7 @@ export class MemberClusters {
     each('ingresses', mc.ingresses());
     each('services', mc.services());
     each('routes', mc.routes() as KubernetesObject[]);
+    each('httproutes', mc.httpRoutes() as KubernetesObject[]);
     // Objects we had members for but that are no longer in the cache.
     for (const id of this.o.index.objectIds(mc.name)) {
       if (seen.has(id)) continue;

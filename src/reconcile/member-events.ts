@@ -1,5 +1,5 @@
-// Warning Events on member-cluster objects (Ingress, Service, Route) that the
-// GDP selects but that are skipped, written in the object's namespace with the
+// Warning Events on member-cluster objects (Ingress, Service, Route, HTTPRoute) that the
+// GDP selects but that are skipped (or, for an HTTPRoute, synced by IP alone), written in the object's namespace with the
 // member cluster's kubeconfig user (it needs `create` on `events` there). Sent
 // one at a time from a bounded queue, so a cluster full of skipped objects
 // cannot flood its API server; a cluster that forbids Events is warned about
@@ -10,6 +10,8 @@ import type { Logger } from '../log.js';
 import type { SkipNotice } from './skipped-members.js';
 
 export const MEMBER_SKIPPED_REASON = 'GSLBMemberSkipped';
+/** The Event reason of an HTTPRoute synced as IP-only members (AKO's UUIDs unknown). */
+export const MEMBER_IP_ONLY_REASON = 'GSLBMemberIPOnly';
 /** Notices waiting to be sent at most; more are dropped (and logged). */
 const MAX_PENDING = 1000;
 
@@ -56,9 +58,12 @@ export class MemberEvents {
     const events = this.recorderOf(n.ref.cluster);
     if (!events || this.forbidden.has(n.ref.cluster)) return;
     const { cluster, ...involved } = n.ref;
-    const message = `${n.ref.kind} ${n.ref.namespace}/${n.ref.name} is selected by the GlobalDeploymentPolicy but not synced to GSLB (${n.code}): ${n.reason}`;
+    const ipOnly = n.code === 'ip-only-member';
+    const message = ipOnly
+      ? `${n.ref.kind} ${n.ref.namespace}/${n.ref.name} is ${n.reason}`
+      : `${n.ref.kind} ${n.ref.namespace}/${n.ref.name} is selected by the GlobalDeploymentPolicy but not synced to GSLB (${n.code}): ${n.reason}`;
     try {
-      await events.post(involved, 'Warning', MEMBER_SKIPPED_REASON, message);
+      await events.post(involved, 'Warning', ipOnly ? MEMBER_IP_ONLY_REASON : MEMBER_SKIPPED_REASON, message);
     } catch (err) {
       if (isStatus(err, 403)) {
         this.forbidden.add(cluster);

@@ -5,7 +5,9 @@
 // NOTIFY_INTERVAL_MS per object and reason, and never again while it stays
 // skipped for that reason (resyncs and re-derivations change nothing); the
 // counts feed amko_worker_members_skipped{cluster,reason} and the GDP status.
-import type { Rejection, SkipCode } from './members/types.js';
+// Notices about members that are synced (an HTTPRoute synced by IP alone) are
+// notified the same way but counted nowhere: the object is not skipped.
+import type { Notice, NoticeCode, Rejection, SkipCode } from './members/types.js';
 
 /** The object a notice is about, in its member cluster. */
 export interface SkippedObjectRef {
@@ -21,7 +23,7 @@ export type ReportedSkip = Exclude<SkipCode, 'not-selected'>;
 
 export interface SkipNotice {
   ref: SkippedObjectRef;
-  code: ReportedSkip;
+  code: ReportedSkip | NoticeCode;
   reason: string;
 }
 
@@ -29,7 +31,7 @@ export interface SkipNotice {
 export const NOTIFY_INTERVAL_MS = 10 * 60_000;
 
 export class SkippedMembers {
-  private readonly objects = new Map<string, { ref: SkippedObjectRef; codes: Set<ReportedSkip> }>();
+  private readonly objects = new Map<string, { ref: SkippedObjectRef; codes: Set<ReportedSkip>; notices: Set<NoticeCode> }>();
   /** Last notice per `objId \0 code`; entries older than the interval are pruned. */
   private readonly notifiedAt = new Map<string, number>();
 
@@ -39,19 +41,22 @@ export class SkippedMembers {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Records the rejections of object `objId` as derived now (none: it is a member, not selected, or gone). */
-  set(objId: string, ref: SkippedObjectRef, rejections: readonly Rejection[]): void {
-    const reasons = new Map<ReportedSkip, string>();
+  /** Records the rejections and notices of object `objId` as derived now (none: it is a plain member, not selected, or gone). */
+  set(objId: string, ref: SkippedObjectRef, rejections: readonly Rejection[], notices: readonly Notice[] = []): void {
+    const reasons = new Map<ReportedSkip | NoticeCode, string>();
     for (const r of rejections) if (r.code !== 'not-selected' && !reasons.has(r.code)) reasons.set(r.code, r.reason);
-    const prev = this.objects.get(objId)?.codes;
+    for (const n of notices) if (!reasons.has(n.code)) reasons.set(n.code, n.reason);
+    const prev = this.objects.get(objId);
     if (reasons.size === 0) {
       this.objects.delete(objId);
       return;
     }
-    this.objects.set(objId, { ref, codes: new Set(reasons.keys()) });
+    const noticeCodes = new Set(notices.map((n) => n.code));
+    const codes = new Set([...reasons.keys()].filter((c): c is ReportedSkip => !noticeCodes.has(c as NoticeCode)));
+    this.objects.set(objId, { ref, codes, notices: noticeCodes });
     const now = this.now();
     for (const [code, reason] of reasons) {
-      if (prev?.has(code)) continue;
+      if (prev?.codes.has(code as ReportedSkip) || prev?.notices.has(code as NoticeCode)) continue;
       const key = `${objId}\u0000${code}`;
       const last = this.notifiedAt.get(key);
       if (last !== undefined && now - last < this.intervalMs) continue;
@@ -80,7 +85,9 @@ export class SkippedMembers {
 
   /** Skipped objects. */
   count(): number {
-    return this.objects.size;
+    let n = 0;
+    for (const o of this.objects.values()) if (o.codes.size > 0) n++;
+    return n;
   }
 
   /** Skipped objects per cluster and reason (an object skipped for two reasons counts in both). Prunes old notice times. */

@@ -3,16 +3,19 @@
 // -> a MemberIndex by GslbService key. The worker feeds it object by object from
 // its informers (member-clusters.ts); `amko plan` and the benchmarks feed it one
 // list of each kind per cluster (indexCluster). Both go through objectMembers.
+// Kinds: Ingress, LoadBalancer Service, OpenShift Route, and Gateway API HTTPRoute (with the Gateways it attaches to).
 import type { KubernetesObject, V1Ingress, V1Namespace, V1Service } from '@kubernetes/client-node';
 import type { GDPSpec } from '../api/index.js';
-import { deriveIngress, deriveRoute, deriveService, type DeriveContext, type Route } from './members/derive.js';
+import { annotatedControllerUuid, deriveIngress, deriveRoute, deriveService, type DeriveContext, type Route } from './members/derive.js';
+import type { Gateway, HTTPRoute } from './members/gateway-api.js';
+import { deriveHttpRoute } from './members/httproute.js';
 import { selectionFromGdp } from './members/selection.js';
-import type { MemberRecord, NamedMember, NamingStep, Rejection } from './members/types.js';
+import type { MemberRecord, NamedMember, NamingStep, Notice, Rejection } from './members/types.js';
 import type { MemberIndex } from './member-index.js';
 import { intern } from './util.js';
 
 /** The member-cluster resources members are derived from (cluster.ts watches them). */
-export type SourceResource = 'ingresses' | 'services' | 'routes';
+export type SourceResource = 'ingresses' | 'services' | 'routes' | 'httproutes';
 
 /** What derivation depends on besides the object: the policy and the GSLBConfig in force. */
 export interface SourceInputs {
@@ -20,16 +23,57 @@ export interface SourceInputs {
   /** The GSLBConfig tenant (objects without a tenant of their own or of their namespace). */
   tenant: string;
   naming: NamingStep;
+  /** GSLBConfig memberClusters[].controllerClusterUuid by cluster context. */
+  controllerUuids?: ReadonlyMap<string, string>;
 }
 
-export function deriveContext(cluster: string, inputs: SourceInputs, namespace: (name: string) => V1Namespace | undefined): DeriveContext {
+/** What a cluster's caches add to its derivation context: Gateways, and the controller UUID its AKO annotates. */
+export interface ClusterLookups {
+  gateway?(namespace: string, name: string): Gateway | undefined;
+  /** The controller cluster UUID on the cluster's AKO-annotated Ingresses/Services (the GSLBConfig setting wins). */
+  annotatedControllerUuid?: string;
+}
+
+export function deriveContext(
+  cluster: string,
+  inputs: SourceInputs,
+  namespace: (name: string) => V1Namespace | undefined,
+  lookups: ClusterLookups = {},
+): DeriveContext {
   return {
     cluster,
     selection: selectionFromGdp(inputs.gdp),
     defaultTenant: inputs.tenant,
     defaultDomain: inputs.gdp?.defaultDomain,
     namespace,
+    gateway: lookups.gateway,
+    controllerUuid: inputs.controllerUuids?.get(cluster) ?? lookups.annotatedControllerUuid,
   };
+}
+
+/**
+ * The controller cluster UUID of a cluster's AKO-annotated objects: the smallest one seen (one AKO per cluster
+ * writes one; the order only makes the choice stable). Kept per object so an update or delete is accounted for.
+ */
+export class AnnotatedControllerUuid {
+  private readonly byObject = new Map<string, string>();
+  private current: string | undefined;
+
+  /** Records an object's UUID (undefined: none, or deleted); true when the cluster's UUID changed. */
+  set(objId: string, annotations: Record<string, string> | undefined): boolean {
+    const uuid = annotatedControllerUuid(annotations);
+    if (uuid === this.byObject.get(objId)) return false;
+    if (uuid) this.byObject.set(objId, uuid);
+    else this.byObject.delete(objId);
+    const next = [...new Set(this.byObject.values())].sort()[0];
+    const changed = next !== this.current;
+    this.current = next;
+    return changed;
+  }
+
+  get(): string | undefined {
+    return this.current;
+  }
 }
 
 /** The MemberIndex id of an object: `<cluster>/<resource>/<namespace>/<name>`. */
@@ -65,11 +109,34 @@ export function namedRecord(m: MemberRecord, n: NonNullable<ReturnType<NamingSte
   };
 }
 
-/** The named members of one object; its rejections (objects that give no member, with the reason) go to `rejections`. */
-export function objectMembers(resource: SourceResource, obj: KubernetesObject, ctx: DeriveContext, naming: NamingStep, rejections?: Rejection[]): NamedMember[] {
-  const r =
-    resource === 'ingresses' ? deriveIngress(obj as V1Ingress, ctx) : resource === 'services' ? deriveService(obj as V1Service, ctx) : deriveRoute(obj as Route, ctx);
+function derive(resource: SourceResource, obj: KubernetesObject, ctx: DeriveContext) {
+  switch (resource) {
+    case 'ingresses':
+      return deriveIngress(obj as V1Ingress, ctx);
+    case 'services':
+      return deriveService(obj as V1Service, ctx);
+    case 'routes':
+      return deriveRoute(obj as Route, ctx);
+    case 'httproutes':
+      return deriveHttpRoute(obj as HTTPRoute, ctx);
+  }
+}
+
+/**
+ * The named members of one object; its rejections (objects that give no member, with the reason) go to
+ * `rejections`, and what a user should know about its members (notices) to `notices`.
+ */
+export function objectMembers(
+  resource: SourceResource,
+  obj: KubernetesObject,
+  ctx: DeriveContext,
+  naming: NamingStep,
+  rejections?: Rejection[],
+  notices?: Notice[],
+): NamedMember[] {
+  const r = derive(resource, obj, ctx);
   if (rejections) rejections.push(...r.rejections);
+  if (notices && r.notices) notices.push(...r.notices);
   const out: NamedMember[] = [];
   for (const m of r.members) {
     const n = naming(m);
@@ -84,15 +151,38 @@ export interface ClusterLists {
   ingresses: readonly KubernetesObject[];
   services: readonly KubernetesObject[];
   routes: readonly KubernetesObject[];
+  /** Empty where the Gateway API is not served. */
+  gateways?: readonly KubernetesObject[];
+  httproutes?: readonly KubernetesObject[];
 }
 
-/** Indexes every object of a cluster's lists (the one-shot form of the informer-fed path); returns the rejections. */
-export function indexCluster(index: MemberIndex, cluster: string, lists: ClusterLists, inputs: SourceInputs): Rejection[] {
+/** The source kinds, in derivation order. */
+export const SOURCE_RESOURCES: readonly SourceResource[] = ['ingresses', 'services', 'routes', 'httproutes'];
+
+/** Indexes every object of a cluster's lists (the one-shot form of the informer-fed path); returns the rejections and notices. */
+export function indexCluster(
+  index: MemberIndex,
+  cluster: string,
+  lists: ClusterLists,
+  inputs: SourceInputs,
+): { rejections: Rejection[]; notices: Notice[]; httpRouteMembers: NamedMember[] } {
   const namespaces = new Map(lists.namespaces.map((n) => [n.metadata?.name ?? '', n]));
-  const ctx = deriveContext(cluster, inputs, (n) => namespaces.get(n));
+  const gateways = new Map((lists.gateways ?? []).map((g) => [`${g.metadata?.namespace}/${g.metadata?.name}`, g as Gateway]));
+  const annotated = new AnnotatedControllerUuid();
+  for (const resource of ['ingresses', 'services'] as const) for (const o of lists[resource]) annotated.set(objectId(cluster, resource, o), o.metadata?.annotations);
+  const ctx = deriveContext(cluster, inputs, (n) => namespaces.get(n), {
+    gateway: (ns, name) => gateways.get(`${ns}/${name}`),
+    annotatedControllerUuid: annotated.get(),
+  });
   const rejections: Rejection[] = [];
-  for (const resource of ['ingresses', 'services', 'routes'] as const) {
-    for (const obj of lists[resource]) index.set(objectId(cluster, resource, obj), objectMembers(resource, obj, ctx, inputs.naming, rejections), false);
+  const notices: Notice[] = [];
+  const httpRouteMembers: NamedMember[] = [];
+  for (const resource of SOURCE_RESOURCES) {
+    for (const obj of lists[resource] ?? []) {
+      const members = objectMembers(resource, obj, ctx, inputs.naming, rejections, notices);
+      if (resource === 'httproutes') httpRouteMembers.push(...members);
+      index.set(objectId(cluster, resource, obj), members, false);
+    }
   }
-  return rejections;
+  return { rejections, notices, httpRouteMembers };
 }

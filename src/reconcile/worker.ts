@@ -170,7 +170,7 @@ export class ReconcileWorker implements Runnable {
         backoff: o.memberBackoff,
         stallAfterMs: o.informerStallMs,
         generation: () => this.s.generation,
-        inputs: () => (this.s.config ? { gdp: this.s.policy.gdp, tenant: this.s.config.tenant } : undefined),
+        inputs: () => (this.s.config ? { gdp: this.s.policy.gdp, tenant: this.s.config.tenant, controllerUuids: this.s.config.controllerUuids } : undefined),
       }),
       observed: new AviStateCache(() => this.s.config?.createdBy),
       resynced: false,

@@ -205,7 +205,7 @@ describe('reconcile/members: derivation', () => {
 
   it('indexCluster (the list-fed source stage of amko plan) combines every kind and reports rejections', () => {
     const index = new MemberIndex(() => undefined);
-    const rejections = indexCluster(
+    const { rejections } = indexCluster(
       index,
       'c1',
       {

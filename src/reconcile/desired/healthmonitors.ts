@@ -52,17 +52,23 @@ function common(name: string, description: string, createdBy: string, port: numb
   };
 }
 
-/** One HTTP(S) monitor per unique path of the path-based members (Ingress, non-passthrough Route). */
+/**
+ * One HTTP(S) monitor per unique path of the path-based members (Ingress, non-passthrough Route, HTTPRoute). The
+ * port: the lowest of the members of the monitor's protocol, where an HTTPRoute member has its listener's port
+ * and the others 443 (HTTPS) or 80.
+ */
 export function pathHealthMonitors(
   gsName: string,
   members: ReadonlyArray<NamedMember>,
   createdBy: string,
   template?: HmTemplate,
 ): HealthMonitor[] {
-  const pathMembers = members.filter((m) => (m.kind === 'INGRESS' || m.kind === 'ROUTE') && !m.passthrough);
+  const pathMembers = members.filter((m) => (m.kind === 'INGRESS' || m.kind === 'ROUTE' || m.kind === 'HTTPROUTE') && !m.passthrough);
   if (pathMembers.length === 0) return [];
   const https = pathMembers.some((m) => m.tls);
   const protocol = https ? 'https' : 'http';
+  const defaultPort = https ? 443 : 80;
+  const port = Math.min(...pathMembers.filter((m) => m.tls === https).map((m) => (m.kind === 'HTTPROUTE' ? m.port : undefined) ?? defaultPort));
   const paths = [...new Set(pathMembers.flatMap((m) => m.paths))].sort();
   return paths.map((path) => {
     let description = `created by: amko, gsname: ${gsName}, path: ${path}, protocol: ${protocol}`;
@@ -77,7 +83,7 @@ export function pathHealthMonitors(
     }
     const body = { http_request: request, http_response_code: codes };
     return {
-      ...common(pathHmName(protocol, gsName, path), description, createdBy, https ? 443 : 80),
+      ...common(pathHmName(protocol, gsName, path), description, createdBy, port),
       type: https ? 'HEALTH_MONITOR_HTTPS' : 'HEALTH_MONITOR_HTTP',
       ...(https ? { https_monitor: body } : { http_monitor: body }),
     };

@@ -1,8 +1,9 @@
 // Pure derivation of member records from member-cluster objects (Ingress,
-// LoadBalancer Service, Route). No I/O: the worker and `amko plan` feed informer caches in.
+// LoadBalancer Service, Route; HTTPRoutes in httproute.ts). No I/O: the worker and `amko plan` feed informer caches in.
 import { isIP } from 'node:net';
 import type { V1Ingress, V1Namespace, V1Service } from '@kubernetes/client-node';
 import { isSelected, type Selection } from './selection.js';
+import type { Gateway } from './gateway-api.js';
 import type { DerivationResult, MemberKind, MemberRecord, Rejection, SkipCode } from './types.js';
 
 export const ANN_VS_UUID_MAP = 'ako.vmware.com/host-fqdn-vs-uuid-map';
@@ -49,6 +50,13 @@ export interface DeriveContext {
   defaultDomain?: string;
   /** Namespace lookup in this cluster (informer cache). */
   namespace(name: string): V1Namespace | undefined;
+  /** Gateway lookup in this cluster (HTTPRoutes); absent where the Gateway API is not served. */
+  gateway?(namespace: string, name: string): Gateway | undefined;
+  /**
+   * The cluster's Avi controller cluster UUID for members whose object does not carry it (HTTPRoutes): the
+   * GSLBConfig's memberClusters[].controllerClusterUuid, else the one AKO annotates on the cluster's Ingresses/Services.
+   */
+  controllerUuid?: string;
 }
 
 interface AkoInfo {
@@ -106,7 +114,7 @@ export function resolveTenant(
   return { tenant: namespaceTenant };
 }
 
-function meta(obj: { metadata?: { name?: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> } }) {
+export function meta(obj: { metadata?: { name?: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> } }) {
   return {
     name: obj.metadata?.name ?? '',
     namespace: obj.metadata?.namespace ?? '',
@@ -116,12 +124,12 @@ function meta(obj: { metadata?: { name?: string; namespace?: string; labels?: Re
 }
 
 /** A rejection of object `m` of `kind` in `ctx.cluster`. */
-function rejection(ctx: DeriveContext, kind: MemberKind, m: ReturnType<typeof meta>, code: SkipCode, reason: string): Rejection {
+export function rejection(ctx: DeriveContext, kind: MemberKind, m: ReturnType<typeof meta>, code: SkipCode, reason: string): Rejection {
   return { cluster: ctx.cluster, kind, namespace: m.namespace, name: m.name, code, reason };
 }
 
 /** The `not-selected` rejection of an object the GDP does not select; undefined when it is selected. */
-function notSelected(ctx: DeriveContext, kind: MemberKind, m: ReturnType<typeof meta>): Rejection | undefined {
+export function notSelected(ctx: DeriveContext, kind: MemberKind, m: ReturnType<typeof meta>): Rejection | undefined {
   const verdict = isSelected(ctx.selection, ctx.cluster, m.labels, ctx.namespace(m.namespace)?.metadata?.labels);
   return verdict.selected ? undefined : rejection(ctx, kind, m, 'not-selected', verdict.reason);
 }
@@ -301,4 +309,9 @@ export function deriveRoute(route: Route, ctx: DeriveContext): DerivationResult 
     ],
     rejections: [],
   };
+}
+
+/** The controller cluster UUID AKO annotates on an Ingress or Service, if any (the cluster's UUID for HTTPRoutes). */
+export function annotatedControllerUuid(annotations: Record<string, string> | undefined): string | undefined {
+  return akoInfo(annotations).controllerUuid;
 }

@@ -4,7 +4,7 @@
 // HostRule-based custom global FQDNs, AMKOCluster federation) can rewrite or
 // filter records without touching the derivation.
 
-export type MemberKind = 'INGRESS' | 'LBSVC' | 'ROUTE';
+export type MemberKind = 'INGRESS' | 'LBSVC' | 'ROUTE' | 'HTTPROUTE';
 
 export interface MemberRecord {
   cluster: string;
@@ -12,7 +12,7 @@ export interface MemberRecord {
   namespace: string;
   /** Object name. */
   name: string;
-  /** Local FQDN as the member cluster serves it (Ingress rule host, Service status hostname, Route host). */
+  /** Local FQDN as the member cluster serves it (Ingress rule host, Service status hostname, Route host, HTTPRoute × listener host). */
   hostname: string;
   /** VIP from the object's status. */
   ip: string;
@@ -22,9 +22,9 @@ export interface MemberRecord {
   tls: boolean;
   /** OpenShift passthrough route. */
   passthrough: boolean;
-  /** HTTP paths for Ingress/Route (non-passthrough) members; empty otherwise. */
+  /** HTTP paths for Ingress/Route (non-passthrough) and HTTPRoute members; empty otherwise. */
   paths: string[];
-  /** Service (and passthrough route) port/protocol used by the health monitor. */
+  /** Service (and passthrough route) port/protocol used by the health monitor; for an HTTPRoute, its listener's port. */
   port?: number;
   protocol?: 'TCP' | 'UDP';
   /** From AKO's annotations / route status: the Avi virtual service and controller cluster. */
@@ -64,7 +64,25 @@ export type SkipCode =
   | 'no-ports'
   | 'no-ako-router-status'
   | 'missing-ako-uuids'
-  | 'tenant-mismatch';
+  | 'tenant-mismatch'
+  // HTTPRoutes (Gateway API):
+  | 'no-ako-parent'
+  | 'not-accepted'
+  | 'gateway-not-found'
+  | 'gateway-not-programmed'
+  | 'dedicated-gateway'
+  | 'no-matching-listener'
+  | 'wildcard-hostname';
+
+/**
+ * Something a user should know about a member that is synced: `ip-only-member`, an HTTPRoute member synced by
+ * its IP alone because AKO's virtual service or controller cluster UUID is unknown (an Event on the object).
+ */
+export type NoticeCode = 'ip-only-member';
+
+export interface Notice extends Omit<Rejection, 'code'> {
+  code: NoticeCode;
+}
 
 /** Why an object (or one host of an Ingress) produced no member (for logs, `amko plan`, Events and tests). */
 export interface Rejection {
@@ -79,12 +97,13 @@ export interface Rejection {
 export interface DerivationResult {
   members: MemberRecord[];
   rejections: Rejection[];
+  notices?: Notice[];
 }
 
-/** The description item of a member: `INGRESS/<cluster>/<ns>/<name>/<host>`, `LBSVC/...`, `ROUTE/...`. */
+/** The description item of a member: `INGRESS/<cluster>/<ns>/<name>/<host>`, `HTTPROUTE/.../<host>`, `LBSVC/...`, `ROUTE/...`. */
 export function memberDescription(m: Pick<MemberRecord, 'kind' | 'cluster' | 'namespace' | 'name' | 'hostname'>): string {
   const base = `${m.kind}/${m.cluster}/${m.namespace}/${m.name}`;
-  return m.kind === 'INGRESS' ? `${base}/${m.hostname}` : base;
+  return m.kind === 'INGRESS' || m.kind === 'HTTPROUTE' ? `${base}/${m.hostname}` : base;
 }
 
 /** The work-queue key of a GslbService: `<tenant>/<gsName>`. */
