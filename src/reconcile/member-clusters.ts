@@ -28,6 +28,8 @@ export interface MemberClustersOptions {
   backoff?: { initialMs?: number; maxMs?: number };
   /** Stall threshold of the member informers (MemberClusterOptions.stallAfterMs). */
   stallAfterMs?: number;
+  /** How often an absent optional API (Routes, Gateway API) is looked for again (MemberClusterOptions.rediscoverMs). */
+  rediscoverMs?: number;
   /** The worker's term; events of an older term are dropped. */
   generation(): number;
   /** What derivation depends on; undefined while no GSLBConfig is in force (events are ignored). */
@@ -82,9 +84,10 @@ export class MemberClusters {
       initialBackoffMs: this.o.backoff?.initialMs,
       maxBackoffMs: this.o.backoff?.maxMs,
       stallAfterMs: this.o.stallAfterMs,
+      rediscoverMs: this.o.rediscoverMs,
       hostRules: this.o.hostRuleNaming !== undefined,
       onEvent: (resource, event, obj) => {
-        if (current(mc)) this.onEvent(mc, resource, event, obj);
+        if (current(mc)) this.o.index.batch(() => this.onEvent(mc, resource, event, obj));
       },
       onReady: () => {
         if (!current(mc)) return;
@@ -176,6 +179,10 @@ export class MemberClusters {
 
   /** Re-derives every object of a cluster (or of one namespace in it). */
   rederive(mc: MemberCluster, namespace?: string): void {
+    this.o.index.batch(() => this.rederiveNow(mc, namespace));
+  }
+
+  private rederiveNow(mc: MemberCluster, namespace?: string): void {
     if (namespace === undefined) {
       const uuids = this.annotatedUuids.get(mc.name);
       for (const r of ['ingresses', 'services'] as const) for (const o of mc[r]() as KubernetesObject[]) uuids?.set(objectId(mc.name, r, o), o.metadata?.annotations);
@@ -210,7 +217,9 @@ export class MemberClusters {
   }
 
   rederiveAll(): void {
-    for (const mc of this.clusters.values()) this.rederive(mc);
+    this.o.index.batch(() => {
+      for (const mc of this.clusters.values()) this.rederive(mc);
+    });
   }
 
   updateMetrics(now: number): void {

@@ -10,7 +10,26 @@ export class MemberIndex {
   /** key -> ids of the objects with members for it. */
   private keyObjs = new Map<string, Set<string>>();
 
+  /** Keys changed inside batch(), reported when it ends. */
+  private deferred?: Set<string>;
+
   constructor(private readonly onKeyChanged: (key: string) => void) {}
+
+  /**
+   * Runs `fn` with the key reports held until it ends, each changed key reported once: the objects one event
+   * re-derives (the routes on a Gateway, the objects of a namespace) are planned together, so a GslbService they
+   * share is written once and never with half of them changed.
+   */
+  batch(fn: () => void): void {
+    if (this.deferred) return fn();
+    const keys = (this.deferred = new Set<string>());
+    try {
+      fn();
+    } finally {
+      this.deferred = undefined;
+      for (const k of keys) this.onKeyChanged(k);
+    }
+  }
 
   clear(): void {
     this.objMembers.clear();
@@ -36,7 +55,7 @@ export class MemberIndex {
       if (!s) this.keyObjs.set(k, (s = new Set()));
       s.add(objId);
     }
-    if (report) for (const k of keys) this.onKeyChanged(k);
+    if (report) for (const k of keys) (this.deferred ? this.deferred.add(k) : this.onKeyChanged(k));
   }
 
   /** Ids of the objects with members, optionally only those of one cluster (prefix `<cluster>/`). */

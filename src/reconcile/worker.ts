@@ -79,6 +79,8 @@ export interface ReconcileWorkerOptions {
    * changed = stalled (the watch restarts). Default 300000 (5 min); 0 turns the check off.
    */
   informerStallMs?: number;
+  /** How often a member cluster's absent optional APIs (OpenShift Routes, Gateway API) are looked for again. Default 30000. */
+  memberRediscoverMs?: number;
   /** Overrides GSLBConfig refreshInterval (tests). */
   refreshIntervalMs?: number;
   /** Retry delay of the GSLBConfig and policy keys after a failure, and while a GSLBConfig cannot be applied. Default 5000. */
@@ -169,6 +171,7 @@ export class ReconcileWorker implements Runnable {
         hostRuleNaming: this.hostRuleNaming,
         backoff: o.memberBackoff,
         stallAfterMs: o.informerStallMs,
+        rediscoverMs: o.memberRediscoverMs,
         generation: () => this.s.generation,
         inputs: () => (this.s.config ? { gdp: this.s.policy.gdp, tenant: this.s.config.tenant, controllerUuids: this.s.config.controllerUuids } : undefined),
       }),

@@ -1,5 +1,6 @@
 // Helpers for the worker tests that run against real kube-apiservers (test/harness)
 // and the Avi simulator (test/avi-sim).
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
@@ -202,4 +203,20 @@ export function simWorkerOptions(sim: AviSimulator, log: Logger): Pick<Standalon
     memberBackoff: { initialMs: 200, maxMs: 1000 },
     retryDelayMs: 300,
   };
+}
+
+/** The Gateway API standard-channel CRDs (GatewayClass, Gateway, HTTPRoute), from scripts/gateway-api-crds.sh. */
+export async function installGatewayApiCrds(cluster: ClusterHandle): Promise<void> {
+  const dir = execFileSync('bash', [path.join(REPO_ROOT, 'scripts/gateway-api-crds.sh')], { encoding: 'utf8' }).trim();
+  for (const plural of ['gatewayclasses', 'gateways', 'httproutes']) {
+    await applyCrd(cluster, YAML.parse(readFileSync(path.join(dir, `gateway.networking.k8s.io_${plural}.yaml`), 'utf8')));
+  }
+}
+
+/** Deletes the Gateway API CRDs (and so every Gateway API object) and waits until the API is no longer served. */
+export async function removeGatewayApiCrds(cluster: ClusterHandle): Promise<void> {
+  for (const plural of ['httproutes', 'gateways', 'gatewayclasses']) {
+    await kTry(cluster, 'DELETE', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${plural}.gateway.networking.k8s.io`);
+  }
+  await waitFor('Gateway API gone', async () => (await kTry(cluster, 'GET', '/apis/gateway.networking.k8s.io/v1')).status === 404, 60_000, 200);
 }
