@@ -248,6 +248,10 @@ describe('Helm chart charts/amko (real helm)', function () {
       assert.deepEqual(r.verbs, ['get', 'list', 'watch'], `read-only cluster-wide: ${JSON.stringify(r)}`);
     }
     assert.ok(cr.rules.some((r: Obj) => r.apiGroups.includes('ako.vmware.com') && r.resources.includes('hostrules')));
+    assert.deepEqual(
+      cr.rules.filter((r: Obj) => r.apiGroups.includes('gateway.networking.k8s.io')).map((r: Obj) => [r.resources, r.verbs]),
+      [[['gateways', 'httproutes'], ['get', 'list', 'watch']]],
+    );
     const role = find(objs, 'Role');
     assert.equal(role.metadata.namespace, 'avi-system');
     assert.deepEqual(

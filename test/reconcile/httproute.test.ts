@@ -269,6 +269,20 @@ describe('reconcile/members: HTTPRoute derivation', () => {
     assert.deepEqual(index.membersOf('admin/gw.example.com').map((m) => m.kind), ['HTTPROUTE']);
   });
 
+  it('MemberIndex.batch: the objects one event re-derives are reported once per key, after all of them changed', () => {
+    const seen: Array<[string, string[]]> = [];
+    const index: MemberIndex = new MemberIndex((key) => seen.push([key, index.membersOf(key).map((m) => m.ip).sort()]));
+    const member = (name: string, ip: string) => namedRecord({ ...deriveHttpRoute(httpRoute(name, 'apps', { labels: SEL, hostnames: ['b.example.com'], parents: [{ gateway: 'g' }] }), ctx([gateway('g', 'apps', { ips: [ip], vsUuid: 'vs', listeners: [listener('l', 'HTTP', 80)] })])).members[0]! }, { gsName: 'b.example.com', aliases: [] });
+    index.set('c1/httproutes/apps/r1', [member('r1', '10.0.0.1')]);
+    index.set('c1/httproutes/apps/r2', [member('r2', '10.0.0.1')]);
+    seen.length = 0;
+    index.batch(() => {
+      index.set('c1/httproutes/apps/r1', [member('r1', '10.0.0.2')]);
+      index.set('c1/httproutes/apps/r2', [member('r2', '10.0.0.2')]);
+    });
+    assert.deepEqual(seen, [['admin/b.example.com', ['10.0.0.2', '10.0.0.2']]]);
+  });
+
   it('the informers keep what derivation reads of Gateways and HTTPRoutes (slim objects derive the same)', () => {
     const gw = gateway('g', 'apps', { ips: ['10.9.0.1'], vsUuid: 'vs-g', listeners: [listener('l', 'HTTPS', 443, '*.example.com', { namespaces: { from: 'All' } })] });
     const rt = httpRoute('r', 'apps', { labels: SEL, hostnames: ['s.example.com'], parents: [{ gateway: 'g', sectionName: 'l', port: 443 }], paths: [{ type: 'Exact', value: '/x' }] });

@@ -24,6 +24,21 @@ describe('reconcile/skipped-members: which selected objects are skipped, and whe
     assert.deepEqual([...s.countsByReason().get('c1')!].sort(), [['missing-ako-uuids', 1], ['no-ip', 1]]);
   });
 
+  it('a notice (an HTTPRoute synced by IP alone) is told once like a skip, but never counted as skipped', () => {
+    const id = 'c1/httproutes/ns/r';
+    const route = { ...ref('r'), apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute' };
+    const ipOnly = { cluster: 'c1', kind: 'HTTPROUTE' as const, namespace: 'ns', name: 'r', code: 'ip-only-member' as const, reason: 'synced as IP-only members' };
+    for (let i = 0; i < 3; i++) s.set(id, route, [], [ipOnly]);
+    assert.deepEqual(notices.map((n) => `${n.ref.kind}:${n.code}:${n.reason}`), ['HTTPRoute:ip-only-member:synced as IP-only members']);
+    assert.equal(s.count(), 0);
+    assert.deepEqual([...s.countsByReason()], [['c1', new Map()]]);
+    s.set(id, route, [{ ...ipOnly, code: 'dedicated-gateway', reason: 'dedicated' }], [ipOnly]);
+    assert.deepEqual(notices.map((n) => n.code), ['ip-only-member', 'dedicated-gateway']);
+    assert.equal(s.count(), 1, 'a skip next to the notice counts');
+    s.set(id, route, [], []);
+    assert.equal(s.count(), 0);
+  });
+
   it('not-selected is never reported or counted', () => {
     s.set('c1/ingresses/ns/b', ref('b'), [rej('b', 'not-selected')]);
     assert.deepEqual(notices, []);
