@@ -40,7 +40,13 @@ const INFRA = `gw-infra-${ID}`;
 const UUID = '2b7d4c10-5e6f-4a8b-9c0d-1e2f3a4b5c6d';
 const CB = `amko-${UUID}`;
 const APP = 'gw-e2e';
+// cluster2 and cluster3 get their controller cluster UUIDs from the GSLBConfig (which wins over annotations, so
+// other test files' AKO-annotated objects there do not matter); cluster1 from an annotated Ingress (every test
+// file annotates CTRL_UUID).
+const C2_FIRST_UUID = 'cluster-11111111-3333-4444-5555-666666666666';
 const C2_UUID = 'cluster-22222222-3333-4444-5555-666666666666';
+const C3_UUID = 'cluster-33333333-3333-4444-5555-666666666666';
+const memberClusters = (c2: string) => [{ clusterContext: 'cluster1' }, { clusterContext: 'cluster2', controllerClusterUuid: c2 }, { clusterContext: 'cluster3', controllerClusterUuid: C3_UUID }];
 const GC_PATH = `/apis/amko.vmware.com/v1alpha1/namespaces/${NS}/gslbconfigs`;
 const GDP_PATH = `/apis/amko.vmware.com/v1alpha2/namespaces/${NS}/globaldeploymentpolicies`;
 const GW_API = '/apis/gateway.networking.k8s.io/v1';
@@ -109,7 +115,7 @@ describe('Gateway API HTTPRoutes as GSLB members (real kube-apiservers with the 
     sim = await startAviSimulator();
     reader = simReader(sim, log);
     await createAviSecret(c1, NS);
-    await createGslbConfig(c1, GC_PATH, { uuid: UUID, controller: sim.host, members: ['cluster1', 'cluster2', 'cluster3'] });
+    await createGslbConfig(c1, GC_PATH, { uuid: UUID, controller: sim.host, members: [], spec: { memberClusters: memberClusters(C2_FIRST_UUID) } });
     await k(c1, 'POST', GDP_PATH, {
       apiVersion: 'amko.vmware.com/v1alpha2',
       kind: 'GlobalDeploymentPolicy',
@@ -254,7 +260,7 @@ describe('Gateway API HTTPRoutes as GSLB members (real kube-apiservers with the 
     assert.equal(secure.description, `HTTPROUTE/cluster1/${APPS}/route-wild/secure.gw.example.com`);
   });
 
-  it('unknown UUIDs: the HTTPRoute member is synced by IP alone and an Event on the HTTPRoute says why; the GSLBConfig setting and the VSUUID then give a full member', async () => {
+  it('an unknown VS UUID: the HTTPRoute member is synced by IP alone and an Event on the HTTPRoute says why; the VSUUID, then a new GSLBConfig setting, apply live', async () => {
     await createWithStatus(c2, gwPath(INFRA), gateway('edge', INFRA, { ips: ['10.30.4.1'], listeners: [listener('l', 'HTTP', 80, 'mixed.gw.example.com', { namespaces: { from: 'All' } })] }));
     await createWithStatus(c2, rtPath(APPS), route('mixed', APPS, { parents: [{ gateway: 'edge', namespace: INFRA }] }));
     const gs = await waitFor('mixed GS', () => gsByName('mixed.gw.example.com'));
@@ -272,21 +278,18 @@ describe('Gateway API HTTPRoutes as GSLB members (real kube-apiservers with the 
           'Warning',
           MEMBER_IP_ONLY_REASON,
           `HTTPRoute ${APPS}/mixed is synced as IP-only members, without the AKO virtual service and controller cluster UUIDs: mixed.gw.example.com (Gateway ${INFRA}/edge: ` +
-            'no {"VSUUID":...} in its Programmed condition message, controller cluster UUID unknown (GSLBConfig memberClusters[].controllerClusterUuid, or an AKO-annotated Ingress/Service in the cluster))',
+            'no {"VSUUID":...} in its Programmed condition message)',
         ],
       ],
     );
     // The object is synced, so it is not counted as skipped.
     assert.equal((await plan()).rejections.filter((r) => r.name === 'mixed').length, 0);
 
-    const gc = await k(c1, 'GET', `${GC_PATH}/gc-1`);
-    await replaceSpec(c1, `${GC_PATH}/gc-1`, { ...gc.spec, memberClusters: [{ clusterContext: 'cluster1' }, { clusterContext: 'cluster2', controllerClusterUuid: C2_UUID }, { clusterContext: 'cluster3' }] });
     await patchStatus(c2, `${gwPath(INFRA)}/edge`, gateway('edge', INFRA, { ips: ['10.30.4.1'], vsUuid: 'vs-edge', listeners: [] }).status);
-    const full = await waitFor('full member', async () => {
-      const g = await gsByName('mixed.gw.example.com');
-      return poolMembers(g)[0] === `10.30.4.1 ${C2_UUID} vs-edge` ? g : undefined;
-    });
-    assert.ok(full);
+    await waitFor('full member', async () => poolMembers(await gsByName('mixed.gw.example.com'))[0] === `10.30.4.1 ${C2_FIRST_UUID} vs-edge`);
+    const gc = await k(c1, 'GET', `${GC_PATH}/gc-1`);
+    await replaceSpec(c1, `${GC_PATH}/gc-1`, { ...gc.spec, memberClusters: memberClusters(C2_UUID) });
+    await waitFor('new controller UUID', async () => poolMembers(await gsByName('mixed.gw.example.com'))[0] === `10.30.4.1 ${C2_UUID} vs-edge`);
   });
 
   it('one GslbService with an Ingress member in cluster1 and an HTTPRoute member in cluster2 for the same FQDN', async () => {
@@ -313,7 +316,7 @@ describe('Gateway API HTTPRoutes as GSLB members (real kube-apiservers with the 
     await createWithStatus(c3, gwPath(INFRA), gateway('late-api', INFRA, { ips: ['10.30.5.1'], vsUuid: 'vs-c3', listeners: [listener('l', 'HTTP', 80, 'c3.gw.example.com', { namespaces: { from: 'All' } })] }));
     await createWithStatus(c3, rtPath(APPS), route('c3', APPS, { parents: [{ gateway: 'late-api', namespace: INFRA }] }));
     const gs = await waitFor('cluster3 GS', () => gsByName('c3.gw.example.com'), 30_000);
-    assert.deepEqual(poolMembers(gs), ['10.30.5.1 - -'], 'cluster3 has no controller UUID: IP only');
+    assert.deepEqual(poolMembers(gs), [`10.30.5.1 ${C3_UUID} vs-c3`]);
     assert.equal(offLines().length, 1, 'logged once');
   });
 });
