@@ -13,7 +13,7 @@ import { GC_STATE } from '../../src/reconcile/gslb-config.js';
 import { MEMBER_IP_ONLY_REASON } from '../../src/reconcile/member-events.js';
 import type { ClusterHandle, ControlPlanes } from '../harness/control-plane.js';
 import { sharedControlPlanes } from '../harness/shared.js';
-import { startAviSimulator, type AviSimulator } from '../avi-sim/server.js';
+import { defaultSeed, startAviSimulator, type AviSimulator } from '../avi-sim/server.js';
 import { akoAnnotations, CTRL_UUID } from './fixtures.js';
 import { gateway, httpRoute, listener, type ParentSpec } from './gateway-fixtures.js';
 import {
@@ -112,7 +112,9 @@ describe('Gateway API HTTPRoutes as GSLB members (real kube-apiservers with the 
       await ensureNamespace(c, APPS);
       await ensureNamespace(c, INFRA);
     }
-    sim = await startAviSimulator();
+    const seed = defaultSeed();
+    seed.tenants.push({ uuid: 'tenant-9a0e0000-0000-4000-8000-000000000016', name: 'team-gw' });
+    sim = await startAviSimulator({ seed });
     reader = simReader(sim, log);
     await createAviSecret(c1, NS);
     await createGslbConfig(c1, GC_PATH, { uuid: UUID, controller: sim.host, members: [], spec: { memberClusters: memberClusters(C2_FIRST_UUID) } });
@@ -258,6 +260,16 @@ describe('Gateway API HTTPRoutes as GSLB members (real kube-apiservers with the 
       return g && !g.description?.includes('/empty/') ? g : undefined;
     });
     assert.equal(secure.description, `HTTPROUTE/cluster1/${APPS}/route-wild/secure.gw.example.com`);
+  });
+
+  it("the tenant annotation of the Gateway's namespace moves the GslbServices of its routes to that tenant", async () => {
+    const tenants = async () => new Map((await reader.listGslbServices(CB, '*')).map((g) => [g.name, String(g.tenant_ref).split('#')[1]]));
+    assert.equal((await tenants()).get('late.gw.example.com'), 'admin');
+    await mergePatch(c1, `/api/v1/namespaces/${INFRA}`, { metadata: { annotations: { 'ako.vmware.com/tenant-name': 'team-gw' } } });
+    await waitFor('moved to team-gw', async () => {
+      const t = await tenants();
+      return ['late', 'pending', 'multi', 'secure'].every((n) => t.get(`${n}.gw.example.com`) === 'team-gw') && t.size === 4;
+    });
   });
 
   it('an unknown VS UUID: the HTTPRoute member is synced by IP alone and an Event on the HTTPRoute says why; the VSUUID, then a new GSLBConfig setting, apply live', async () => {
