@@ -57,15 +57,25 @@ export function deriveContext(
  */
 export class AnnotatedControllerUuid {
   private readonly byObject = new Map<string, string>();
+  /** How many objects carry each UUID (one or a few keys: the choice below costs nothing per object). */
+  private readonly counts = new Map<string, number>();
   private current: string | undefined;
 
   /** Records an object's UUID (undefined: none, or deleted); true when the cluster's UUID changed. */
   set(objId: string, annotations: Record<string, string> | undefined): boolean {
     const uuid = annotatedControllerUuid(annotations);
-    if (uuid === this.byObject.get(objId)) return false;
-    if (uuid) this.byObject.set(objId, uuid);
-    else this.byObject.delete(objId);
-    const next = [...new Set(this.byObject.values())].sort()[0];
+    const old = this.byObject.get(objId);
+    if (uuid === old) return false;
+    if (old !== undefined) {
+      const n = this.counts.get(old)! - 1;
+      if (n === 0) this.counts.delete(old);
+      else this.counts.set(old, n);
+    }
+    if (uuid) {
+      this.byObject.set(objId, uuid);
+      this.counts.set(uuid, (this.counts.get(uuid) ?? 0) + 1);
+    } else this.byObject.delete(objId);
+    const next = [...this.counts.keys()].sort()[0];
     const changed = next !== this.current;
     this.current = next;
     return changed;
@@ -157,7 +167,7 @@ export interface ClusterLists {
 }
 
 /** The source kinds, in derivation order. */
-export const SOURCE_RESOURCES: readonly SourceResource[] = ['ingresses', 'services', 'routes', 'httproutes'];
+const SOURCE_RESOURCES: readonly SourceResource[] = ['ingresses', 'services', 'routes', 'httproutes'];
 
 /** Indexes every object of a cluster's lists (the one-shot form of the informer-fed path); returns the rejections and notices. */
 export function indexCluster(

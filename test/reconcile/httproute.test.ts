@@ -245,6 +245,10 @@ describe('reconcile/members: HTTPRoute derivation', () => {
     assert.equal(u.set('c/ingresses/a/z', {}), false);
     assert.equal(u.set('c/services/a/y', undefined), true);
     assert.equal(u.get(), 'cluster-b');
+    assert.equal(u.set('c/ingresses/a/w', { 'ako.vmware.com/controller-cluster-uuid': 'cluster-b' }), false, 'a second object with the same UUID');
+    assert.equal(u.set('c/ingresses/a/x', { 'ako.vmware.com/controller-cluster-uuid': 'cluster-c' }), false, 'cluster-b still has an object');
+    assert.equal(u.set('c/ingresses/a/w', undefined), true);
+    assert.equal(u.get(), 'cluster-c');
   });
 
   it('indexCluster (amko plan): Gateways looked up, the controller UUID taken from an annotated Ingress, HTTPRoute members listed', () => {
