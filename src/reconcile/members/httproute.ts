@@ -67,15 +67,17 @@ export function deriveHttpRoute(rt: HTTPRoute, ctx: DeriveContext): DerivationRe
       reject('dedicated-gateway', `Gateway ${gwName} is in dedicated mode (${ANN_DEDICATED_GATEWAY}): its virtual service has no host names`);
       continue;
     }
-    const ip = gatewayIp(gw);
     if (!conditionTrue(gw.status?.conditions, 'Programmed')) {
       reject('gateway-not-programmed', `Gateway ${gwName} is not Programmed`);
       continue;
     }
+    const ip = gatewayIp(gw);
     if (!ip) {
       reject('no-ip', `Gateway ${gwName} has no IP address in status.addresses`);
       continue;
     }
+    const tenant = ctx.namespace(ref.namespace)?.metadata?.annotations?.[ANN_TENANT] || ctx.defaultTenant;
+    const vsUuid = gatewayVsUuid(gw);
     const listeners = (gw.spec?.listeners ?? []).filter((l) => !p.parentRef?.sectionName || l.name === p.parentRef.sectionName);
     let matched = false;
     for (const lis of listeners) {
@@ -95,8 +97,7 @@ export function deriveHttpRoute(rt: HTTPRoute, ctx: DeriveContext): DerivationRe
         const key = `${gwName}\u0000${host}`;
         const cur = byGatewayHost.get(key);
         const match = merge(cur?.match, lis.protocol === 'HTTPS', lis.port ?? (lis.protocol === 'HTTPS' ? 443 : 80));
-        const nsTenant = ctx.namespace(ref.namespace)?.metadata?.annotations?.[ANN_TENANT] || undefined;
-        byGatewayHost.set(key, { gw: gwName, host, ip, tenant: nsTenant ?? ctx.defaultTenant, vsUuid: gatewayVsUuid(gw), match });
+        byGatewayHost.set(key, { gw: gwName, host, ip, tenant, vsUuid, match });
       }
     }
     if (!matched) reject('no-matching-listener', `no listener of Gateway ${gwName} that admits the route has a hostname overlapping the route's`);
