@@ -12,7 +12,7 @@ import { ensureChartTools, runTool, type ChartTools } from '../harness/chart-too
 /** The -schema-location the README gives (kubeconform's Go template over the file layout of schemas/). */
 const SCHEMA_LOCATION = 'schemas/{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json';
 /** Kinds in examples/ that are not ours (kubeconform would look for their schemas online). */
-const NOT_OURS = 'Config,HostRule,Ingress,ClusterRole,ClusterRoleBinding';
+const NOT_OURS = 'Config,HostRule,Ingress,ClusterRole,ClusterRoleBinding,Gateway,HTTPRoute';
 
 interface Summary {
   resources: Array<{ filename: string; kind: string; name: string; status: string; msg: string }>;

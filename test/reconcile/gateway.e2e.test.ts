@@ -2,6 +2,9 @@
 // CRDs (statuses set through /status as AKO sets them), the Avi simulator, the worker. cluster1 and cluster2
 // serve the Gateway API from the start; cluster3 gets it while the worker runs.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
 import { Writable } from 'node:stream';
 import { AviClient } from '../../src/avi/client.js';
 import type { GslbService } from '../../src/avi/types.js';
@@ -13,6 +16,7 @@ import { GC_STATE } from '../../src/reconcile/gslb-config.js';
 import { MEMBER_IP_ONLY_REASON } from '../../src/reconcile/member-events.js';
 import type { ClusterHandle, ControlPlanes } from '../harness/control-plane.js';
 import { sharedControlPlanes } from '../harness/shared.js';
+import { REPO_ROOT } from '../harness/tools.js';
 import { defaultSeed, startAviSimulator, type AviSimulator } from '../avi-sim/server.js';
 import { akoAnnotations, CTRL_UUID } from './fixtures.js';
 import { gateway, httpRoute, listener, type ParentSpec } from './gateway-fixtures.js';
@@ -159,6 +163,14 @@ describe('Gateway API HTTPRoutes as GSLB members (real kube-apiservers with the 
     await kTry(c1, 'DELETE', `/api/v1/namespaces/${NS}`);
     await reader?.close();
     await sim?.close();
+  });
+
+  it('the examples/gateway-api Gateway and HTTPRoute are valid against the standard-channel CRDs (server-side dry run)', async () => {
+    for (const [file, collection] of [['gateway.yaml', gwPath(INFRA)], ['httproute.yaml', rtPath(APPS)]] as const) {
+      const obj = YAML.parse(readFileSync(path.join(REPO_ROOT, 'examples/gateway-api', file), 'utf8'));
+      const r = await kTry(c1, 'POST', `${collection}?dryRun=All`, { ...obj, metadata: { ...obj.metadata, name: `example-${obj.metadata.name}`, namespace: undefined } });
+      assert.equal(r.status, 201, `${file}: ${JSON.stringify(r.json)}`);
+    }
   });
 
   it('hostname intersection: route name under a listener wildcard, empty route side, route wildcard narrowed, no overlap and wildcard results skipped; amko plan -v says why for each', async () => {

@@ -2,6 +2,9 @@
 // derivation of HTTPRoute members on AKO-programmed Gateways. The same cases against real kube-apiservers with
 // the standard-channel CRDs are in gateway.e2e.test.ts.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
 import type { GDPSpec } from '../../src/api/gdp.js';
 import { slimMemberObject } from '../../src/reconcile/cluster.js';
 import { buildDesiredGs } from '../../src/reconcile/desired/gslbservice.js';
@@ -13,6 +16,7 @@ import { selectionFromGdp } from '../../src/reconcile/members/selection.js';
 import { identityNaming } from '../../src/reconcile/members/types.js';
 import { MemberIndex } from '../../src/reconcile/member-index.js';
 import { AnnotatedControllerUuid, indexCluster, namedRecord } from '../../src/reconcile/source.js';
+import { REPO_ROOT } from '../harness/tools.js';
 import { akoAnnotations, CTRL_UUID, desiredInputs, ingress, ns } from './fixtures.js';
 import { gateway, httpRoute, listener } from './gateway-fixtures.js';
 
@@ -271,6 +275,17 @@ describe('reconcile/members: HTTPRoute derivation', () => {
     assert.deepEqual(r.rejections.map((x) => `${x.kind}:${x.name}:${x.code}`), ['INGRESS:i:not-selected', 'HTTPROUTE:n:not-selected']);
     assert.deepEqual(r.notices, []);
     assert.deepEqual(index.membersOf('admin/gw.example.com').map((m) => m.kind), ['HTTPROUTE']);
+  });
+
+  it('examples/gateway-api: the HTTPRoute on the shared Gateway, with the status AKO sets, is the member its comment describes', () => {
+    const read = (f: string) => YAML.parse(readFileSync(path.join(REPO_ROOT, 'examples/gateway-api', f), 'utf8'));
+    const gw: Gateway = { ...read('gateway.yaml'), status: gateway('shared', 'infra', { listeners: [], ips: ['10.1.1.1'], vsUuid: 'vs-shared' }).status };
+    const rt: HTTPRoute = read('httproute.yaml');
+    rt.status = { parents: [{ parentRef: { name: 'shared', namespace: 'infra' }, controllerName: 'ako.vmware.com/avi-lb', conditions: [{ type: 'Accepted', status: 'True' }] }] };
+    const spec: GDPSpec = read('gdp.yaml').spec;
+    const r = deriveHttpRoute(rt, ctx([gw], { spec: { ...spec, matchClusters: [{ cluster: 'c1' }] }, namespaces: [ns('shop'), ns('infra')] }));
+    assert.deepEqual(r.rejections, []);
+    assert.deepEqual(r.members.map((m) => [m.hostname, m.ip, m.tls, m.port, m.paths, m.vsUuid]), [['shop.example.com', '10.1.1.1', true, 443, ['/api', '/cart'], 'vs-shared']]);
   });
 
   it('MemberIndex.batch: the objects one event re-derives are reported once per key, after all of them changed', () => {
