@@ -408,6 +408,10 @@ export class MemberCluster {
   routes = () => this.list<Route>('routes');
   hostRules = () => this.list<HostRule>('hostrules');
   httpRoutes = () => this.list<HTTPRoute>('httproutes');
+  /** Whether the cluster serves HTTPRoutes (the Gateway API was discovered and is watched). */
+  servesHttpRoutes(): boolean {
+    return this.informers.has('httproutes');
+  }
   namespace(name: string): V1Namespace | undefined {
     return this.informers.get('namespaces')?.get(name) as V1Namespace | undefined;
   }

@@ -137,6 +137,14 @@ export class MemberClusters {
     return id;
   }
 
+  /**
+   * Whether the controller UUID AKO annotates in a cluster is needed: it serves HTTPRoutes and the GSLBConfig
+   * names no UUID for it (the tracker holds an entry per annotated Ingress/Service, so it is kept only then).
+   */
+  private needsAnnotatedUuid(mc: MemberCluster): boolean {
+    return mc.servesHttpRoutes() && !this.o.inputs()?.controllerUuids?.has(mc.name);
+  }
+
   /** Re-derives the HTTPRoutes of a cluster that `pick` selects (a Gateway or a namespace changed, or the controller UUID). */
   private rederiveHttpRoutes(mc: MemberCluster, pick: (rt: HTTPRoute) => boolean): void {
     const ctx = this.deriveCtx(mc);
@@ -150,7 +158,7 @@ export class MemberClusters {
       return;
     }
     // The cluster's controller UUID comes from its AKO-annotated Ingresses/Services: kept up to date before the inputs check.
-    if (resource === 'ingresses' || resource === 'services') {
+    if ((resource === 'ingresses' || resource === 'services') && this.needsAnnotatedUuid(mc)) {
       const changed = this.annotatedUuids.get(mc.name)?.set(objectId(mc.name, resource, obj), event === 'delete' ? undefined : obj.metadata?.annotations);
       if (changed) this.rederiveHttpRoutes(mc, () => true);
     }
@@ -183,9 +191,13 @@ export class MemberClusters {
   }
 
   private rederiveNow(mc: MemberCluster, namespace?: string): void {
-    if (namespace === undefined) {
-      const uuids = this.annotatedUuids.get(mc.name);
-      for (const r of ['ingresses', 'services'] as const) for (const o of mc[r]() as KubernetesObject[]) uuids?.set(objectId(mc.name, r, o), o.metadata?.annotations);
+    // A full re-derivation (connected, an API appeared, the GSLBConfig or policy changed) rebuilds the tracker.
+    if (namespace === undefined && this.annotatedUuids.has(mc.name)) {
+      const uuids = new AnnotatedControllerUuid();
+      this.annotatedUuids.set(mc.name, uuids);
+      if (this.needsAnnotatedUuid(mc)) {
+        for (const r of ['ingresses', 'services'] as const) for (const o of mc[r]() as KubernetesObject[]) uuids.set(objectId(mc.name, r, o), o.metadata?.annotations);
+      }
     }
     const ctx = this.deriveCtx(mc);
     if (!ctx) return;
