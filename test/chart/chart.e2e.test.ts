@@ -38,7 +38,7 @@ const FULL_VALUES = {
     controllerVersion: '22.1.3',
     controllerCA: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n',
     tenant: 'admin',
-    memberClusters: [{ clusterContext: 'cluster1-admin' }, { clusterContext: 'cluster2-admin' }],
+    memberClusters: [{ clusterContext: 'cluster1-admin' }, { clusterContext: 'cluster2-admin', controllerClusterUuid: 'cluster-7a3b9c2d-1111-2222-3333-444455556666' }],
     refreshInterval: 900,
     domainNames: ['avi.internal', 'example.com'],
     logLevel: 'DEBUG',
@@ -306,7 +306,7 @@ describe('Helm chart charts/amko (real helm)', function () {
     assert.deepEqual(gc.metadata.annotations, { 'amko.vmware.com/amko-uuid': '0b4a8e0c-6f0c-11ee-b962-0242ac120002' });
     assert.deepEqual(gc.spec, {
       gslbLeader: { credentials: 'gslb-avi-secret', controllerVersion: '22.1.3', controllerIP: '10.10.10.10', tenant: 'admin' },
-      memberClusters: [{ clusterContext: 'cluster1-admin' }, { clusterContext: 'cluster2-admin' }],
+      memberClusters: [{ clusterContext: 'cluster1-admin' }, { clusterContext: 'cluster2-admin', controllerClusterUuid: 'cluster-7a3b9c2d-1111-2222-3333-444455556666' }],
       refreshInterval: 900,
       logLevel: 'DEBUG',
       useCustomGlobalFqdn: true,
