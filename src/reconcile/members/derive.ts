@@ -3,7 +3,7 @@
 import { isIP } from 'node:net';
 import type { V1Ingress, V1Namespace, V1Service } from '@kubernetes/client-node';
 import { isSelected, type Selection } from './selection.js';
-import type { Gateway } from './gateway-api.js';
+import type { Gateway, Meta } from './gateway-api.js';
 import type { DerivationResult, MemberKind, MemberRecord, Rejection, SkipCode } from './types.js';
 
 export const ANN_VS_UUID_MAP = 'ako.vmware.com/host-fqdn-vs-uuid-map';
@@ -17,14 +17,7 @@ export const ANN_PASSTHROUGH = 'passthrough.ako.vmware.com/enabled';
 export interface Route {
   apiVersion?: string;
   kind?: string;
-  metadata?: {
-    name?: string;
-    namespace?: string;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-    resourceVersion?: string;
-    uid?: string;
-  };
+  metadata?: Meta;
   spec?: {
     host?: string;
     subdomain?: string;

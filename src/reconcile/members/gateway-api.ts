@@ -36,7 +36,8 @@ export interface Listener {
   };
 }
 
-interface Meta {
+/** The metadata fields the member sources read (Route, Gateway, HTTPRoute). */
+export interface Meta {
   name?: string;
   namespace?: string;
   labels?: Record<string, string>;
