@@ -1,15 +1,14 @@
 // The ceiling for Node + TLS on this machine: a bare node:https server with the
 // same certificate, TLS settings and timeouts as the admission server, that
-// reads the request body and answers one fixed AdmissionReview. Run as a child
-// process of bench/webhook.ts (args: <certFile> <keyFile>); reports its port
-// over IPC.
+// reads the request body and answers one fixed AdmissionReview (whatever the
+// path, /healthz included). Run by bench/webhook.ts: args <certFile> <keyFile> <port>.
 import { readFileSync } from 'node:fs';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { TLS_CIPHERS } from '../src/admission/server.js';
 
-const [certFile, keyFile] = process.argv.slice(2);
-if (!certFile || !keyFile || !process.send) {
-  console.error('usage: baseline-server.ts <certFile> <keyFile> (as a child process with IPC)');
+const [certFile, keyFile, port] = process.argv.slice(2);
+if (!certFile || !keyFile || !port) {
+  console.error('usage: baseline-server.ts <certFile> <keyFile> <port>');
   process.exit(2);
 }
 
@@ -21,7 +20,7 @@ const answer = Buffer.from(
   }),
 );
 
-const server = https.createServer({ cert: readFileSync(certFile), key: readFileSync(keyFile), minVersion: 'TLSv1.2' }, (req, res) => {
+const server = https.createServer({ cert: readFileSync(certFile), key: readFileSync(keyFile), minVersion: 'TLSv1.2', ciphers: TLS_CIPHERS, honorCipherOrder: true }, (req, res) => {
   req.on('data', () => undefined);
   req.on('end', () => {
     res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': answer.length });
@@ -31,15 +30,8 @@ const server = https.createServer({ cert: readFileSync(certFile), key: readFileS
 server.requestTimeout = 30_000;
 server.headersTimeout = 15_000;
 server.keepAliveTimeout = 10_000;
-
-server.listen(0, '127.0.0.1', () => {
-  process.send!({ type: 'ready', port: (server.address() as AddressInfo).port });
-});
-process.on('message', (m: { type?: string }) => {
-  if (m?.type === 'cpu') process.send!({ type: 'cpu', usage: process.cpuUsage(), memory: process.memoryUsage() });
-});
+server.listen(Number(port), '127.0.0.1');
 process.on('SIGTERM', () => {
   server.closeAllConnections();
   server.close(() => process.exit(0));
 });
-process.on('disconnect', () => process.exit(0));

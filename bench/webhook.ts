@@ -1,412 +1,448 @@
-// Webhook benchmark (`npm run bench:webhook`).
+// Webhook benchmark (`npm run bench:webhook [-- --peer-dir DIR | --peer-bin FILE] [--only component|e2e]`).
 //
-// Three processes: this runner (the autocannon load generator), the admission
-// server under test (bench/webhook-server.ts) and the baseline, a bare
-// node:https server answering one fixed AdmissionReview
-// (bench/baseline-server.ts). Both servers use the same generated certificate
-// and TLS settings; all requests are HTTPS keep-alive.
+// Two parts, each with its own result file and BENCHMARKS.md section:
+// - component (this file): amko's admission server next to a bare node:https server answering one
+//   fixed AdmissionReview (the ceiling for Node + TLS) and the controller-runtime peer
+//   (bench/lib/peer.ts), under one load generator (this process: autocannon for saturation, an
+//   open-loop paced client for a fixed rate), with the same captured AdmissionReviews, rounds
+//   interleaved and the order rotated every round;
+// - end to end (bench/webhook-e2e.ts): server-side dry-run CREATEs through a real kube-apiserver.
 //
-// Figures: requests/s at saturation, p50/p99/p99.9 latency at a fixed rate
-// (default 1,000 requests/s), CPU time per request and peak RSS of each server.
-// Every amko figure is also given as a ratio to the baseline of the same run;
-// the baseline is measured before and after amko and averaged.
+// amko runs as the product does: `amko serve --no-worker` compiled to JavaScript (.cache/bench-build),
+// with the decision log line (to /dev/null) and metrics on, without a cluster connection (the
+// peer has no cross-object rules either).
 //
-// Env: BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (default 50),
-// BENCH_RATE (default 1000), BENCH_RATE_CONNECTIONS (default 20),
-// BENCH_CPU_PROF=1 (profile the amko server and summarise the profile).
+// Component phases:
+// 1. one core: bare, amko (--webhook-workers 1) and the peer pinned to CPU 1, the load generator
+//    to CPU 0 (when taskset and 2 CPUs are there). CPU time per request (the server's
+//    /proc/<pid>/stat utime+stime over the requests answered) is the steady figure on a shared
+//    machine; saturated requests/s depend on what else runs.
+// 2. two cores: amko with its default number of webhook workers and the peer with its default
+//    GOMAXPROCS, unpinned, saturated by the same load generator (unpinned too).
+// 3. a fixed rate (1,000 requests/s, open loop, a mix of the three bodies): latency percentiles.
+// 4. memory after the load: VmRSS, VmHWM (peak) and Pss of each server (with its workers).
+//
+// Env: BENCH_DURATION (s, 10), BENCH_WARMUP (s, 2), BENCH_ROUNDS (3), BENCH_CONNECTIONS (50),
+// BENCH_RATE (1000), BENCH_RATE_CONNECTIONS (20), BENCH_CPU_PROF=1 (profile the one-core amko and
+// summarise the profile; its figures go to the `webhook-profiled` result and section).
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import https from 'node:https';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon, { type AutocannonRequest, type AutocannonResult } from 'autocannon';
-import type { ChildProcess } from 'node:child_process';
 import { ensureLocalCertificates } from '../src/certs/local.js';
-import {
-  BENCH_DIR,
-  RESULTS_DIR,
-  compileEntries,
-  cpuMs,
-  fmt,
-  log,
-  machine,
-  machineTable,
-  percentile,
-  round,
-  rssMiB,
-  sortedCopy,
-  startChild,
-  stopChild,
-  updateBenchmarksMd,
-  writeResult,
-} from './lib/common.js';
+import { BENCH_DIR, RESULTS_DIR, compileEntries, fmt, log, machine, machineTable, percentile, round, sortedCopy, updateBenchmarksMd, writeResult } from './lib/common.js';
 import { paced } from './lib/paced.js';
+import { argValue, resolvePeer, type Peer } from './lib/peer.js';
+import { canPin, cpuMsOf, freePort, pinProcess, processTree, startServer, treeMemory, type Memory, type Started } from './lib/procs.js';
 import { summariseProfile, type ProfileSummary } from './lib/profile.js';
+import { runE2e } from './webhook-e2e.js';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const RATE = Number(process.env.BENCH_RATE ?? 1000);
 const RATE_CONNECTIONS = Number(process.env.BENCH_RATE_CONNECTIONS ?? 20);
 const PROFILE = process.env.BENCH_CPU_PROF === '1';
 
-const TARGET_RATIO = 0.7;
-const TARGET_P99_MS = 5;
+const TARGET_CPU_RATIO = 2.0;
+const TARGET_RSS_MIB = 100;
 
 /** Compact JSON + newline, as kube-apiserver sends it. */
 function body(name: string): string {
   return `${JSON.stringify(JSON.parse(readFileSync(path.join(BENCH_DIR, 'fixtures', `${name}.json`), 'utf8')))}\n`;
 }
-
 const HEADERS = { 'content-type': 'application/json', accept: 'application/json, */*', 'user-agent': 'kube-apiserver-admission' };
 const req = (p: string, b: string): AutocannonRequest => ({ method: 'POST', path: `${p}?timeout=10s`, headers: HEADERS, body: b });
 
-const GDP = body('gdp-create.validate');
-const GDP_INVALID = body('gdp-create-invalid.validate');
-const GHR_MUTATE = body('gslbhostrule-create.mutate');
-const GHR_VALIDATE = body('gslbhostrule-create.validate');
+const VALID = body('gdp-create.validate');
+const INVALID = body('gdp-create-invalid.validate');
+const MUTATE = body('gdp-create.mutate');
 
 interface Scenario {
   name: string;
   description: string;
-  requests: AutocannonRequest[];
-  /** Expected answers, checked once before the load (path -> allowed, patched). */
-  expect: Array<{ path: string; body: string; allowed: boolean; patched: boolean }>;
+  request: AutocannonRequest;
+  /** What amko and the peer must answer (the bare server allows everything). */
+  expect: { allowed: boolean; patched: boolean };
 }
-
 const SCENARIOS: Scenario[] = [
   {
-    name: 'validate-gdp',
-    description: `/validate, GlobalDeploymentPolicy CREATE (captured kubectl apply, ${GDP.length} B): allowed; member clusters checked against the cached GSLBConfig`,
-    requests: [req('/validate', GDP)],
-    expect: [{ path: '/validate', body: GDP, allowed: true, patched: false }],
+    name: 'validate-valid',
+    description: `/validate, the GlobalDeploymentPolicy CREATE of a captured \`kubectl apply\` (${VALID.length} B): allowed`,
+    request: req('/validate', VALID),
+    expect: { allowed: true, patched: false },
   },
   {
-    name: 'mutate-ghr',
-    description: `/mutate, GSLBHostRule CREATE (${GHR_MUTATE.length} B) whose trafficSplit needs priority defaults: JSONPatch answer`,
-    requests: [req('/mutate', GHR_MUTATE)],
-    expect: [{ path: '/mutate', body: GHR_MUTATE, allowed: true, patched: true }],
+    name: 'validate-invalid',
+    description: `/validate, the same GDP with a weight and a ttl out of range (${INVALID.length} B): 422 Invalid with two causes`,
+    request: req('/validate', INVALID),
+    expect: { allowed: false, patched: false },
   },
   {
-    name: 'mix',
-    description:
-      'mix per 10 requests: 4 /validate GDP allowed, 2 /validate GDP denied (422: weight out of range, ttl), 2 /mutate GSLBHostRule, 2 /validate GSLBHostRule denied (non-member clusters, read from the cache, among 500 cached GSLBHostRules)',
-    requests: [
-      req('/validate', GDP),
-      req('/mutate', GHR_MUTATE),
-      req('/validate', GDP_INVALID),
-      req('/validate', GDP),
-      req('/validate', GHR_VALIDATE),
-      req('/validate', GDP),
-      req('/mutate', GHR_MUTATE),
-      req('/validate', GDP_INVALID),
-      req('/validate', GDP),
-      req('/validate', GHR_VALIDATE),
-    ],
-    expect: [
-      { path: '/validate', body: GDP_INVALID, allowed: false, patched: false },
-      { path: '/validate', body: GHR_VALIDATE, allowed: false, patched: false },
-    ],
+    name: 'mutate',
+    description: `/mutate, the GDP of the captured apply (weights 8/2, no priorities, ${MUTATE.length} B): a JSONPatch of 5 defaults`,
+    request: req('/mutate', MUTATE),
+    expect: { allowed: true, patched: true },
   },
 ];
+const MIX = [req('/validate', VALID), req('/mutate', MUTATE), req('/validate', INVALID)];
 
-interface Server {
-  name: 'baseline' | 'amko' | 'reference';
-  child: ChildProcess;
-  pid: number;
-  url: string;
+type ServerName = 'bare' | 'amko' | 'go' | 'amko-2cores' | 'go-2cores';
+interface Server extends Started {
+  name: ServerName;
 }
 
-interface SaturationRun {
+async function post(url: string, ca: string, r: AutocannonRequest): Promise<any> {
+  return new Promise((resolve, reject) => {
+    const q = https.request(new URL(r.path!, url), { method: 'POST', ca, headers: { ...r.headers, 'content-length': Buffer.byteLength(String(r.body)) } }, (res) => {
+      let text = '';
+      res.on('data', (c) => (text += c));
+      res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(text)) : reject(new Error(`${r.path}: HTTP ${res.statusCode} ${text}`))));
+    });
+    q.on('error', reject);
+    q.end(r.body);
+  });
+}
+
+async function checkAnswers(s: Server, ca: string): Promise<void> {
+  for (const sc of SCENARIOS) {
+    const res = (await post(s.url, ca, sc.request)).response;
+    const want = s.name === 'bare' ? { allowed: true, patched: false } : sc.expect;
+    if (res.allowed !== want.allowed || (res.patch !== undefined) !== want.patched) {
+      throw new Error(`${s.name} ${sc.name}: answered ${JSON.stringify(res)}; expected allowed=${want.allowed} patched=${want.patched}`);
+    }
+  }
+}
+
+interface Saturation {
+  server: ServerName;
+  scenario: string;
+  round: number;
   rps: number;
   requests: number;
   errors: number;
   non2xx: number;
-  cpuMsPerRequest: number;
-  latencyMs: { p50: number; p99: number };
-}
-interface RateRun {
-  targetRps: number;
-  achievedRps: number;
-  requests: number;
-  errors: number;
-  non2xx: number;
-  /** Open-loop paced client (bench/lib/paced.ts): due time -> response end, sub-millisecond precision. */
-  latencyMs: { p50: number; p99: number; p99_9: number; max: number };
-  cpuMsPerRequest: number;
+  cpuUsPerRequest: number;
 }
 
-function load(
-  server: Server,
-  requests: AutocannonRequest[],
-  opts: { duration: number; connections: number; rate?: number },
-): Promise<{ result: AutocannonResult; cpuMs: number }> {
-  const cpu0 = cpuMs(server.pid);
-  return new Promise((resolve, reject) => {
-    const inst = autocannon(
-      {
-        url: server.url,
-        connections: opts.connections,
-        duration: opts.duration,
-        requests,
-        overallRate: opts.rate,
-        timeout: 10,
-      },
-      (err, result) => {
-        if (err) reject(err);
-        else resolve({ result, cpuMs: cpuMs(server.pid) - cpu0 });
-      },
+async function saturate(s: Server, requests: AutocannonRequest[], durationS: number): Promise<{ rps: number; requests: number; errors: number; non2xx: number; cpuUsPerRequest: number }> {
+  const pids = processTree(s.pid);
+  const cpu0 = cpuMsOf(pids);
+  const result = await new Promise<AutocannonResult>((resolve, reject) => {
+    autocannon({ url: s.url, connections: CONNECTIONS, duration: durationS, requests, timeout: 10, tlsOptions: { rejectUnauthorized: false } }, (err, r) =>
+      err ? reject(err) : resolve(r),
     );
-    void inst;
   });
-}
-
-async function saturate(server: Server, requests: AutocannonRequest[]): Promise<SaturationRun> {
-  const { result, cpuMs: cpu } = await load(server, requests, { duration: DURATION, connections: CONNECTIONS });
+  const cpu = cpuMsOf(pids) - cpu0;
   const n = result.requests.total;
   return {
     rps: round(n / result.duration, 0),
     requests: n,
     errors: result.errors,
     non2xx: result.non2xx,
-    cpuMsPerRequest: round(cpu / Math.max(1, n), 4),
-    latencyMs: { p50: result.latency.p50, p99: result.latency.p99 },
+    cpuUsPerRequest: round((cpu * 1000) / Math.max(1, n), 1),
   };
 }
 
-async function fixedRate(server: Server, requests: AutocannonRequest[]): Promise<RateRun> {
-  const cpu0 = cpuMs(server.pid);
+interface RateRun {
+  server: ServerName;
+  round: number;
+  achievedRps: number;
+  errors: number;
+  non2xx: number;
+  latencyMs: { p50: number; p99: number; p99_9: number; max: number };
+  cpuUsPerRequest: number;
+}
+
+async function fixedRate(s: Server, round_: number): Promise<RateRun> {
+  const pids = processTree(s.pid);
+  const cpu0 = cpuMsOf(pids);
   const r = await paced(
-    server.url,
-    requests.map((q) => ({ path: q.path!, body: String(q.body), headers: q.headers ?? {} })),
-    { rate: RATE, durationS: DURATION, connections: RATE_CONNECTIONS },
+    s.url,
+    MIX.map((q) => ({ path: q.path!, body: String(q.body), headers: q.headers ?? {} })),
+    { rate: RATE, durationS: DURATION, connections: RATE_CONNECTIONS, warmupS: WARMUP },
   );
-  const cpu = cpuMs(server.pid) - cpu0;
+  const cpu = cpuMsOf(pids) - cpu0;
   const sorted = sortedCopy(r.samples);
   return {
-    targetRps: RATE,
+    server: s.name,
+    round: round_,
     achievedRps: round(r.completed / r.durationS, 0),
-    requests: r.completed,
     errors: r.errors,
     non2xx: r.non2xx,
     latencyMs: {
-      p50: round(percentile(sorted, 50), 3),
-      p99: round(percentile(sorted, 99), 3),
-      p99_9: round(percentile(sorted, 99.9), 3),
-      max: round(sorted[sorted.length - 1] ?? NaN, 3),
+      p50: round(percentile(sorted, 50), 2),
+      p99: round(percentile(sorted, 99), 2),
+      p99_9: round(percentile(sorted, 99.9), 2),
+      max: round(sorted[sorted.length - 1] ?? NaN, 2),
     },
-    cpuMsPerRequest: round(cpu / Math.max(1, r.completed), 4),
+    // Includes the warm-up requests (sent at the same rate): divide by all of them.
+    cpuUsPerRequest: round((cpu * 1000) / Math.max(1, r.completed + Math.round(RATE * WARMUP)), 1),
   };
 }
 
-function post(url: string, ca: string, p: string, b: string): Promise<any> {
-  return new Promise((resolve, reject) => {
-    const u = new URL(p, url);
-    const r = https.request(u, { method: 'POST', ca, headers: { ...HEADERS, 'content-length': Buffer.byteLength(b) } }, (res) => {
-      let text = '';
-      res.on('data', (c) => (text += c));
-      res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(text)) : reject(new Error(`${p}: HTTP ${res.statusCode} ${text}`))));
-    });
-    r.on('error', reject);
-    r.end(b);
-  });
+const rotate = <T>(xs: T[], k: number): T[] => [...xs.slice(k % xs.length), ...xs.slice(0, k % xs.length)];
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+interface Spread {
+  median: number;
+  min: number;
+  max: number;
 }
+const spread = (xs: number[], digits = 2): Spread => ({ median: round(median(xs), digits), min: round(Math.min(...xs), digits), max: round(Math.max(...xs), digits) });
 
-async function checkAnswers(amko: Server, ca: string): Promise<void> {
-  for (const s of SCENARIOS) {
-    for (const e of s.expect) {
-      const res = (await post(amko.url, ca, e.path, e.body)).response;
-      if (res.allowed !== e.allowed || (res.patch !== undefined) !== e.patched) {
-        throw new Error(`${s.name}: ${e.path} answered ${JSON.stringify(res)}; expected allowed=${e.allowed} patched=${e.patched}`);
-      }
-    }
-  }
-}
-
-async function main(): Promise<void> {
+async function runComponent(peer: Peer | undefined): Promise<void> {
   const before = machine();
-  log(`machine: ${before.cpus} CPUs (${before.cpuModel}), load ${before.loadAvg.join(' ')}, node ${before.node}`);
+  log(`component: ${before.cpus} CPUs (${before.cpuModel}), load ${before.loadAvg.join(' ')}, node ${before.node}; peer: ${peer ? peer.from : 'none given'}`);
   const certDir = mkdtempSync(path.join(os.tmpdir(), 'amko-bench-certs-'));
   const profDir = path.join(RESULTS_DIR, 'profiles');
-  const children: ChildProcess[] = [];
+  const servers: Server[] = [];
+  const pin = canPin(before.cpus);
+  const allCpus = `0-${before.cpus - 1}`;
+  const loadAvgs: Array<{ at: string; loadAvg: number[] }> = [];
+  const markLoad = (at: string) => loadAvgs.push({ at, loadAvg: os.loadavg().map((l) => round(l, 2)) });
   try {
     const certs = await ensureLocalCertificates({ certDir });
-    log('compiling the servers (tsc -> .cache/bench-build)');
-    const [amkoJs, baselineJs, referenceJs] = compileEntries(['bench/webhook-server.ts', 'bench/baseline-server.ts', 'bench/rules-server.ts']);
-    const compiled = { amko: amkoJs!, baseline: baselineJs!, reference: referenceJs! };
-    process.env.BENCH_FIXTURES = path.join(BENCH_DIR, 'fixtures');
-    const start = async (name: Server['name']): Promise<Server> => {
-      const script = compiled[name];
-      const nodeArgs = PROFILE && name === 'amko' ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [];
-      if (nodeArgs.length) {
-        rmSync(profDir, { recursive: true, force: true });
-        mkdirSync(profDir, { recursive: true });
+    log('compiling amko and the bare server (tsc -> .cache/bench-build)');
+    const [cliJs, bareJs] = compileEntries(['src/cli.ts', 'bench/baseline-server.ts']);
+    const env = { ...process.env };
+    for (const k of ['KUBECONFIG', 'KUBERNETES_SERVICE_HOST', 'PORT', 'HOST', 'LOG_LEVEL', 'GSLB_CONFIG', 'WEBHOOK_WORKERS', 'NODE_OPTIONS']) delete env[k];
+    const start = async (name: ServerName, cpus: string | undefined): Promise<Server> => {
+      const port = await freePort();
+      const url = `https://127.0.0.1:${port}`;
+      let started: Started;
+      if (name === 'bare') started = await startServer(process.execPath, [bareJs!, certs.certFile, certs.keyFile, String(port)], { url, ca: certs.ca, cpus, env });
+      else if (name === 'go' || name === 'go-2cores') started = await startServer(peer!.bin, ['--host', '127.0.0.1', '--port', String(port), '--cert-dir', certDir], { url, ca: certs.ca, cpus, env });
+      else {
+        const workers = name === 'amko' ? ['--webhook-workers', '1'] : [];
+        const prof = PROFILE && name === 'amko' ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [];
+        if (prof.length) {
+          rmSync(profDir, { recursive: true, force: true });
+          mkdirSync(profDir, { recursive: true });
+        }
+        const args = [...prof, cliJs!, 'serve', '--no-worker', '--host', '127.0.0.1', '--port', String(port), '--tls-cert-file', certs.certFile, '--tls-key-file', certs.keyFile, ...workers];
+        started = await startServer(process.execPath, args, { url, ca: certs.ca, cpus, env });
       }
-      const { child, ready } = await startChild(script, [certs.certFile, certs.keyFile], { nodeArgs });
-      children.push(child);
-      return { name, child, pid: child.pid!, url: `https://127.0.0.1:${String(ready.port)}` };
+      const s = { ...started, name };
+      servers.push(s);
+      log(`${name}: pid ${s.pid} at ${url}${cpus ? ` on CPU ${cpus}` : ''}`);
+      return s;
     };
-    const baseline = await start('baseline');
-    const amko = await start('amko');
-    const reference = await start('reference');
-    log(`baseline pid ${baseline.pid} at ${baseline.url}; amko pid ${amko.pid} at ${amko.url}; reference pid ${reference.pid}`);
-    await checkAnswers(amko, certs.ca);
-    await checkAnswers(reference, certs.ca);
+    const oneCore = pin ? '1' : undefined;
+    const single: Server[] = [await start('bare', oneCore), await start('amko', oneCore)];
+    if (peer) single.push(await start('go', oneCore));
+    const twoCores: Server[] = [await start('amko-2cores', undefined)];
+    if (peer) twoCores.push(await start('go-2cores', undefined));
+    for (const s of servers) await checkAnswers(s, certs.ca);
 
-    // Warm-up (JIT, TLS session setup) for both servers.
     log('warm-up');
-    await load(baseline, [req('/validate', GDP)], { duration: 3, connections: CONNECTIONS });
-    await load(amko, SCENARIOS[2]!.requests, { duration: 3, connections: CONNECTIONS });
-    await load(reference, SCENARIOS[2]!.requests, { duration: 3, connections: CONNECTIONS });
+    for (const s of servers) await saturate(s, MIX, 3);
 
-    const results: Record<string, { saturation?: SaturationRun; fixedRate?: RateRun }> = {};
-    const runBaseline = async (tag: string) => {
-      log(`baseline saturation (${tag})`);
-      const sat = await saturate(baseline, [req('/validate', GDP)]);
-      log(`  ${sat.rps} req/s`);
-      log(`baseline at ${RATE} req/s (${tag})`);
-      const fr = await fixedRate(baseline, [req('/validate', GDP)]);
-      log(`  p50 ${fr.latencyMs.p50} ms, p99 ${fr.latencyMs.p99} ms`);
-      return { saturation: sat, fixedRate: fr };
-    };
-    results['baseline-before'] = await runBaseline('before');
-    for (const s of SCENARIOS) {
-      log(`amko ${s.name} saturation`);
-      const sat = await saturate(amko, s.requests);
-      log(`  ${sat.rps} req/s`);
-      log(`amko ${s.name} at ${RATE} req/s`);
-      const fr = await fixedRate(amko, s.requests);
-      log(`  p50 ${fr.latencyMs.p50} ms, p99 ${fr.latencyMs.p99} ms, p99.9 ${fr.latencyMs.p99_9} ms`);
-      results[s.name] = { saturation: sat, fixedRate: fr };
+    const saturation: Saturation[] = [];
+    const rate: RateRun[] = [];
+    if (pin) pinProcess(process.pid, '0');
+    markLoad('start');
+    for (let r = 1; r <= ROUNDS; r++) {
+      for (const sc of SCENARIOS) {
+        for (const s of rotate(single, r - 1)) {
+          await saturate(s, [sc.request], WARMUP);
+          const m = await saturate(s, [sc.request], DURATION);
+          saturation.push({ server: s.name, scenario: sc.name, round: r, ...m });
+          log(`round ${r} one core: ${s.name} ${sc.name}: ${m.rps} req/s, ${m.cpuUsPerRequest} µs CPU/request`);
+        }
+      }
+      for (const s of rotate(single, r - 1)) {
+        const m = await fixedRate(s, r);
+        rate.push(m);
+        log(`round ${r} ${RATE} req/s: ${s.name}: p50 ${m.latencyMs.p50} ms, p99 ${m.latencyMs.p99} ms`);
+      }
+      markLoad(`round ${r} one core done`);
     }
-    const referenceRuns: Record<string, SaturationRun> = {};
-    for (const s of SCENARIOS) {
-      log(`reference (rules on bare node:https) ${s.name} saturation`);
-      referenceRuns[s.name] = await saturate(reference, s.requests);
-      log(`  ${referenceRuns[s.name]!.rps} req/s`);
+    if (pin) pinProcess(process.pid, allCpus);
+    for (let r = 1; r <= ROUNDS; r++) {
+      for (const sc of SCENARIOS) {
+        for (const s of rotate(twoCores, r - 1)) {
+          await saturate(s, [sc.request], WARMUP);
+          const m = await saturate(s, [sc.request], DURATION);
+          saturation.push({ server: s.name, scenario: sc.name, round: r, ...m });
+          log(`round ${r} two cores: ${s.name} ${sc.name}: ${m.rps} req/s, ${m.cpuUsPerRequest} µs CPU/request`);
+        }
+      }
+      markLoad(`round ${r} two cores done`);
     }
-    results['baseline-after'] = await runBaseline('after');
 
-    const rss = { baseline: rssMiB(baseline.pid), amko: rssMiB(amko.pid) };
-    for (const c of children.splice(0)) await stopChild(c);
+    const memory: Partial<Record<ServerName, Memory & { workers: number }>> = {};
+    for (const s of servers) memory[s.name] = { ...treeMemory(s.pid), workers: processTree(s.pid).length };
+    for (const s of servers.splice(0)) await s.stop();
 
     let profile: ProfileSummary | undefined;
     if (PROFILE) {
-      const files = readdirSync(profDir)
-        .filter((f) => f.endsWith('.cpuprofile'))
-        .map((f) => path.join(profDir, f))
-        .sort();
-      // tsx's loader thread writes its own (small) profile; keep the main thread's, the busiest.
-      const summaries = files.map((f) => summariseProfile(f));
-      profile = summaries.sort((a, b) => b.totalMs - b.idleMs - (a.totalMs - a.idleMs))[0];
+      const files = readdirSync(profDir).filter((f) => f.endsWith('.cpuprofile')).map((f) => path.join(profDir, f));
+      profile = files.map((f) => summariseProfile(f)).sort((a, b) => b.totalMs - b.idleMs - (a.totalMs - a.idleMs))[0];
     }
 
-    const b0 = results['baseline-before']!;
-    const b1 = results['baseline-after']!;
-    const baselineRps = (b0.saturation!.rps + b1.saturation!.rps) / 2;
-    const baselineCpu = (b0.saturation!.cpuMsPerRequest + b1.saturation!.cpuMsPerRequest) / 2;
-    const after = machine().loadAvg;
-    const scenarios = SCENARIOS.map((s) => {
-      const r = results[s.name]!;
-      const ratio = round(r.saturation!.rps / baselineRps, 3);
-      return {
-        name: s.name,
-        description: s.description,
-        ...r,
-        ratioToBaseline: ratio,
-        reference: { ...referenceRuns[s.name]!, ratioToBaseline: round(referenceRuns[s.name]!.rps / baselineRps, 3) },
-        cpuRatioToBaseline: round(r.saturation!.cpuMsPerRequest / baselineCpu, 2),
-        targets: {
-          throughputRatio: { target: `>= ${TARGET_RATIO}`, measured: ratio, met: ratio >= TARGET_RATIO },
-          p99AtRate: { target: `<= ${TARGET_P99_MS} ms at ${RATE} req/s`, measured: r.fixedRate!.latencyMs.p99, met: r.fixedRate!.latencyMs.p99 <= TARGET_P99_MS },
-        },
-      };
+    const names = (phase: Server[]) => phase.map((s) => s.name);
+    const of = (server: ServerName, scenario: string) => saturation.filter((x) => x.server === server && x.scenario === scenario);
+    const sameRound = (a: ServerName, b: ServerName, scenario: string, f: (x: Saturation) => number) =>
+      of(a, scenario).flatMap((x) => of(b, scenario).filter((y) => y.round === x.round).map((y) => f(x) / f(y)));
+    const perScenario = SCENARIOS.map((sc) => {
+      const row: Record<string, unknown> = { scenario: sc.name };
+      for (const n of [...names(single), ...names(twoCores)]) {
+        const runs = of(n, sc.name);
+        row[n] = { cpuUsPerRequest: spread(runs.map((x) => x.cpuUsPerRequest), 1), rps: spread(runs.map((x) => x.rps), 0) };
+      }
+      row.amkoCpuToBare = spread(sameRound('amko', 'bare', sc.name, (x) => x.cpuUsPerRequest));
+      if (peer) {
+        row.amkoCpuToGo = spread(sameRound('amko', 'go', sc.name, (x) => x.cpuUsPerRequest));
+        row.twoCoresAmkoRpsToGo = spread(sameRound('amko-2cores', 'go-2cores', sc.name, (x) => x.rps));
+      }
+      return row;
     });
+    const rateSummary = Object.fromEntries(
+      names(single).map((n) => {
+        const runs = rate.filter((x) => x.server === n);
+        return [n, { p50: spread(runs.map((x) => x.latencyMs.p50)), p99: spread(runs.map((x) => x.latencyMs.p99)), p99_9: spread(runs.map((x) => x.latencyMs.p99_9)), achievedRps: spread(runs.map((x) => x.achievedRps), 0) }];
+      }),
+    );
+    const targets = [
+      ...SCENARIOS.map((sc) => {
+        const ratio = (perScenario.find((p) => p.scenario === sc.name)!.amkoCpuToBare as Spread).median;
+        return { target: `CPU per request ≤ ${TARGET_CPU_RATIO}× bare node:https, ${sc.name}`, measured: ratio, met: ratio <= TARGET_CPU_RATIO };
+      }),
+      ...(peer
+        ? SCENARIOS.map((sc) => {
+            const ratio = (perScenario.find((p) => p.scenario === sc.name)!.twoCoresAmkoRpsToGo as Spread).median;
+            return { target: `two cores: saturated req/s ≥ the Go peer's, ${sc.name}`, measured: ratio, met: ratio >= 1 };
+          })
+        : []),
+      { target: `webhook-only RSS after load ≤ ${TARGET_RSS_MIB} MiB (one process)`, measured: memory.amko!.rssMiB, met: memory.amko!.rssMiB <= TARGET_RSS_MIB },
+    ];
     const out = {
       benchmark: 'webhook',
       machine: before,
-      loadAvgAfter: after,
+      loadAvgAfter: os.loadavg().map((l) => round(l, 2)),
+      loadAvgs,
       settings: {
         durationS: DURATION,
+        warmupS: WARMUP,
+        rounds: ROUNDS,
         saturationConnections: CONNECTIONS,
         fixedRate: RATE,
         fixedRateConnections: RATE_CONNECTIONS,
-        loadGenerator: 'saturation: autocannon 8 (API); fixed rate: an open-loop paced keep-alive HTTPS client (bench/lib/paced.ts; latency from each request\'s due time). Both in the runner process; the servers are separate child processes',
-        view: 'in-memory view with the informer cache interface (GSLBConfig gc-1 with 2 member clusters, 500 GSLBHostRules); no direct API reads',
-        logLevel: process.env.LOG_LEVEL ?? 'info',
+        pinned: pin ? 'one-core phase: servers on CPU 1, load generator on CPU 0; two-core phase: nothing pinned' : 'not pinned (no taskset or one CPU)',
+        amko: '`amko serve --no-worker` compiled (.cache/bench-build), no cluster connection, log level info to /dev/null, metrics on',
+        peer: peer ? { from: peer.from, note: 'controller-runtime pkg/webhook/admission GDP validator + defaulter, one JSON log line per decision to /dev/null' } : null,
       },
-      baseline: { before: b0, after: b1, meanRps: round(baselineRps, 0), meanCpuMsPerRequest: round(baselineCpu, 4) },
-      scenarios,
-      peakRssMiB: { baseline: rss.baseline.peak, amko: rss.amko.peak },
+      saturation,
+      fixedRate: rate,
+      summary: { perScenario, fixedRate: rateSummary },
+      memory,
+      targets,
       profile,
     };
-    // A profiled run (slower amko) keeps its own result file and section, so it never replaces the plain figures.
     const name = PROFILE ? 'webhook-profiled' : 'webhook';
-    const file = writeResult(name, out);
-    log(`wrote ${path.relative(process.cwd(), file)}`);
-    updateBenchmarksMd(name, renderMarkdown(out));
-    log('updated BENCHMARKS.md');
-    const failed = scenarios.flatMap((s) => Object.entries(s.targets).filter(([, t]) => !t.met).map(([k]) => `${s.name}.${k}`));
-    if (failed.length) log(`targets not met: ${failed.join(', ')}`);
-    else log('all webhook targets met');
+    writeResult(name, out);
+    updateBenchmarksMd(name, renderComponent(out));
+    log(`wrote bench/results/${name}.json and its BENCHMARKS.md section`);
+    for (const t of targets) log(`${t.met ? 'met    ' : 'NOT MET'} ${t.target}: ${t.measured}`);
   } finally {
-    for (const c of children) await stopChild(c);
+    for (const s of servers) await s.stop();
     rmSync(certDir, { recursive: true, force: true });
   }
 }
 
-function renderMarkdown(out: any): string {
-  const b = out.baseline;
-  const rows = [
-    '| Scenario | Saturated req/s | Ratio to baseline (≥ 0.7) | p50 / p99 / p99.9 at ' +
-      `${out.settings.fixedRate} req/s (ms) | p99 ≤ 5 ms | CPU ms/request (ratio) |`,
-    '|---|---:|---:|---|---|---:|',
-    `| baseline (bare node:https), before | ${fmt(b.before.saturation.rps, 0)} | 1 | ${lat(b.before.fixedRate)} | — | ${fmt(b.before.saturation.cpuMsPerRequest, 3)} |`,
-    `| baseline (bare node:https), after | ${fmt(b.after.saturation.rps, 0)} | 1 | ${lat(b.after.fixedRate)} | — | ${fmt(b.after.saturation.cpuMsPerRequest, 3)} |`,
-    ...out.scenarios.map(
-      (s: any) =>
-        `| amko ${s.name} | ${fmt(s.saturation.rps, 0)} | **${fmt(s.ratioToBaseline, 2)}** ${s.targets.throughputRatio.met ? '✅' : '❌'} | ${lat(s.fixedRate)} | ${s.targets.p99AtRate.met ? '✅' : '❌'} | ${fmt(s.saturation.cpuMsPerRequest, 3)} (${fmt(s.cpuRatioToBaseline, 2)}×) |`,
+const sp = (s: Spread | undefined, digits = 0) => (s ? `${fmt(s.median, digits)} (${fmt(s.min, digits)}–${fmt(s.max, digits)})` : '—');
+
+function renderComponent(out: any): string {
+  const peer = out.settings.peer !== null;
+  const cols = peer ? ['bare', 'amko', 'go'] : ['bare', 'amko'];
+  const head = (x: string) => ({ bare: 'bare node:https', amko: 'amko', go: 'Go peer', 'amko-2cores': 'amko', 'go-2cores': 'Go peer' })[x] ?? x;
+  const lines: string[] = [
+    out.profile ? '## Webhook, profiled run (`BENCH_CPU_PROF=1 npm run bench:webhook`; amko runs under `--cpu-prof`, so its figures are higher)' : '## Webhook, component (`npm run bench:webhook`)',
+    '',
+    machineTable(out.machine, out.loadAvgAfter),
+    '',
+    `Settings: ${out.settings.rounds} rounds (order rotated each round), ${out.settings.durationS} s per run after ${out.settings.warmupS} s of warm-up; saturation with ${out.settings.saturationConnections} keep-alive HTTPS connections (autocannon in the runner process); ${out.settings.pinned}. amko: ${out.settings.amko}. ${peer ? `Go peer: ${out.settings.peer.note}.` : 'No peer given (see "Running the peer").'} Figures are medians over the rounds (min–max).`,
+    '',
+    '### CPU per request, one core',
+    '',
+    `| Body | ${cols.map((c) => `${head(c)} µs`).join(' | ')} | amko ÷ bare (≤ ${TARGET_CPU_RATIO}) |${peer ? ' amko ÷ Go |' : ''} ${cols.map((c) => `${head(c)} req/s`).join(' | ')} |`,
+    `|---|${cols.map(() => '---:').join('|')}|---:|${peer ? '---:|' : ''}${cols.map(() => '---:').join('|')}|`,
+    ...out.summary.perScenario.map(
+      (p: any) =>
+        `| ${p.scenario} | ${cols.map((c) => sp(p[c]?.cpuUsPerRequest)).join(' | ')} | **${fmt(p.amkoCpuToBare.median, 2)}** ${p.amkoCpuToBare.median <= TARGET_CPU_RATIO ? '✅' : '❌'} (${fmt(p.amkoCpuToBare.min, 2)}–${fmt(p.amkoCpuToBare.max, 2)}) |${peer ? ` ${fmt(p.amkoCpuToGo.median, 2)} |` : ''} ${cols.map((c) => sp(p[c]?.rps)).join(' | ')} |`,
     ),
-    ...out.scenarios.map(
-      (s: any) =>
-        `| reference: same rules on bare node:https, ${s.name} | ${fmt(s.reference.rps, 0)} | ${fmt(s.reference.ratioToBaseline, 2)} | — | — | ${fmt(s.reference.cpuMsPerRequest, 3)} |`,
-    ),
+    '',
   ];
-  const m = out.machine;
-  return [
-    out.profile ? '## Webhook, profiled run (`BENCH_CPU_PROF=1 npm run bench:webhook`; amko runs under `--cpu-prof`, so its figures are lower)' : '## Webhook (`npm run bench:webhook`)',
+  if (peer) {
+    lines.push(
+      '### Two cores (nothing pinned; amko with its default webhook workers, the Go peer with its default GOMAXPROCS)',
+      '',
+      `| Body | amko req/s | Go peer req/s | amko ÷ Go (≥ 1) | amko µs CPU/request | Go µs CPU/request |`,
+      '|---|---:|---:|---:|---:|---:|',
+      ...out.summary.perScenario.map(
+        (p: any) =>
+          `| ${p.scenario} | ${sp(p['amko-2cores'].rps)} | ${sp(p['go-2cores'].rps)} | **${fmt(p.twoCoresAmkoRpsToGo.median, 2)}** ${p.twoCoresAmkoRpsToGo.median >= 1 ? '✅' : '❌'} (${fmt(p.twoCoresAmkoRpsToGo.min, 2)}–${fmt(p.twoCoresAmkoRpsToGo.max, 2)}) | ${sp(p['amko-2cores'].cpuUsPerRequest)} | ${sp(p['go-2cores'].cpuUsPerRequest)} |`,
+      ),
+      '',
+    );
+  }
+  lines.push(
+    `### Latency at ${out.settings.fixedRate} requests/s (open loop over ${out.settings.fixedRateConnections} connections, the three bodies in turn, one core)`,
     '',
-    machineTable(m, out.loadAvgAfter),
+    '| Server | p50 ms | p99 ms | p99.9 ms | achieved req/s |',
+    '|---|---:|---:|---:|---:|',
+    ...Object.entries(out.summary.fixedRate).map(([n, r]: [string, any]) => `| ${head(n)} | ${sp(r.p50, 2)} | ${sp(r.p99, 2)} | ${sp(r.p99_9, 2)} | ${sp(r.achievedRps)} |`),
     '',
-    `Settings: ${out.settings.durationS} s per run; saturation with ${out.settings.saturationConnections} keep-alive HTTPS connections; fixed rate ${out.settings.fixedRate} req/s (open loop) over up to ${out.settings.fixedRateConnections} keep-alive connections. Load generator: ${out.settings.loadGenerator}. View: ${out.settings.view}. Log level: ${out.settings.logLevel}. The baseline ratio uses the mean of the baseline before and after (${fmt(b.meanRps, 0)} req/s).`,
+    '### Memory after the load',
     '',
-    ...rows,
+    '| Server | processes | VmRSS MiB | VmHWM (peak) MiB | Pss MiB |',
+    '|---|---:|---:|---:|---:|',
+    ...Object.entries(out.memory).map(
+      ([n, m]: [string, any]) => `| ${n.endsWith('-2cores') ? `${head(n)}, two cores` : head(n)} | ${m.processes} | ${fmt(m.rssMiB, 1)} | ${fmt(m.peakRssMiB, 1)} | ${fmt(m.pssMiB, 1)} |`,
+    ),
     '',
-    `Peak RSS (VmHWM): baseline ${out.peakRssMiB.baseline} MiB, amko ${out.peakRssMiB.amko} MiB.`,
+    'Sums over a server and its child processes (amko\'s webhook workers); Pss splits the pages the processes share.',
     '',
-    'The reference rows are not a product path: bench/rules-server.ts does the same admission work (decode, rules with the same view, defaults + JSONPatch, Status bodies, metrics, decision log line) directly on node:https without express, to show what the framework costs.',
+    '### Targets',
     '',
-    'Scenarios:',
-    ...out.scenarios.map((s: any) => `- \`${s.name}\`: ${s.description}`),
-    ...(out.profile
-      ? [
-          '',
-          `CPU profile of the amko server (\`node --cpu-prof\`, whole run, ${fmt(out.profile.totalMs - out.profile.idleMs, 0)} ms busy), self time by module:`,
-          '',
-          '| Module | Self ms | % of busy |',
-          '|---|---:|---:|',
-          ...out.profile.byModule.slice(0, 10).map((x: any) => `| ${x.module} | ${fmt(x.selfMs, 0)} | ${fmt(x.pct, 1)} |`),
-          '',
-          'By category:',
-          '',
-          '| Category | Self ms | % of busy |',
-          '|---|---:|---:|',
-          ...out.profile.byCategory.map((x: any) => `| ${x.category} | ${fmt(x.selfMs, 0)} | ${fmt(x.pct, 1)} |`),
-        ]
-      : []),
-  ].join('\n');
+    '| Target | Measured | Met |',
+    '|---|---:|---|',
+    ...out.targets.map((t: any) => `| ${t.target} | ${fmt(t.measured, 2)} | ${t.met ? '✅' : '❌'} |`),
+    '',
+    'Bodies (captured kube-apiserver AdmissionReviews, bench/fixtures/):',
+    ...SCENARIOS.map((s) => `- \`${s.name}\`: ${s.description}`),
+    '',
+    'Load averages during the run:',
+    '',
+    ...out.loadAvgs.map((l: any) => `- ${l.at}: ${l.loadAvg.join(' / ')}`),
+  );
+  if (out.profile) {
+    lines.push(
+      '',
+      `CPU profile of the one-core amko (\`node --cpu-prof\`, whole run, ${fmt(out.profile.totalMs - out.profile.idleMs, 0)} ms busy), self time:`,
+      '',
+      '| Category | Self ms | % of busy |',
+      '|---|---:|---:|',
+      ...out.profile.byCategory.map((x: any) => `| ${x.category} | ${fmt(x.selfMs, 0)} | ${fmt(x.pct, 1)} |`),
+      '',
+      '| Function | Where | Self ms | % of busy |',
+      '|---|---|---:|---:|',
+      ...out.profile.topFunctions.map((x: any) => `| ${x.fn} | ${x.where} | ${fmt(x.selfMs, 0)} | ${fmt(x.pct, 1)} |`),
+    );
+  }
+  return lines.join('\n');
 }
 
-function lat(r: RateRun): string {
-  return `${fmt(r.latencyMs.p50, 2)} / ${fmt(r.latencyMs.p99, 2)} / ${fmt(r.latencyMs.p99_9, 2)} (${fmt(r.achievedRps, 0)} req/s achieved)`;
+const only = argValue(process.argv.slice(2), '--only');
+if (only && only !== 'component' && only !== 'e2e') {
+  console.error('usage: npm run bench:webhook -- [--peer-dir DIR | --peer-bin FILE] [--only component|e2e]');
+  process.exit(2);
 }
-
-await main();
+const peer = resolvePeer();
+if (only !== 'e2e') await runComponent(peer);
+if (only !== 'component' && !PROFILE) await runE2e(peer);
