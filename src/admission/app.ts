@@ -218,24 +218,30 @@ function ours(request: AdmissionRequest): KindName | undefined {
   return group === GROUP && isKindName(kind) ? kind : undefined;
 }
 
-/** Kinds whose direct read can change the answer for this request (cache lag: a multi-document apply). */
-function kindsToConfirm(kind: KindName, operation: Operation, view: ClusterView): KindName[] {
-  const kinds = new Set<KindName>();
-  // Singletons and GSLBHostRule FQDNs: another object may have been created milliseconds ago.
-  if (operation === 'CREATE') kinds.add(kind);
-  // Member clusters: a GSLBConfig applied in the same `kubectl apply -f` may not be cached yet.
+/**
+ * The direct reads this request may need, by what a lagging cache can get wrong:
+ * - `now`: a GSLBConfig applied in the same `kubectl apply -f` as this GDP/GSLBHostRule may not be
+ *   cached yet, and without it the member clusters cannot be checked: read before deciding.
+ * - `beforeDenying`: this CREATE's own kind (singletons; GSLBHostRule FQDNs). Another object may have
+ *   been created or deleted milliseconds ago. A cache that follows a live watch lags by the watch's
+ *   delivery time only, so an allowed answer from it stands (a second singleton or FQDN created within
+ *   those milliseconds is refused by the worker: oldest wins, the other gets an error status), and only
+ *   a denial is confirmed, so no request is refused over an object that is already gone. A cache whose
+ *   watch is not live (or a view that cannot tell) is confirmed before deciding, like `now`.
+ */
+function readsFor(kind: KindName, operation: Operation, view: AdmissionView): { now: KindName[]; beforeDenying: KindName[] } {
+  const now: KindName[] = [];
+  const beforeDenying: KindName[] = [];
+  if (operation === 'CREATE') (view.watchSynced?.([kind]) ? beforeDenying : now).push(kind);
   if (kind === 'GlobalDeploymentPolicy' || kind === 'GSLBHostRule') {
-    if (!view.list('GSLBConfig').some((o) => namespaceOf(o) === AMKO_NAMESPACE)) kinds.add('GSLBConfig');
+    if (!view.list('GSLBConfig').some((o) => namespaceOf(o) === AMKO_NAMESPACE)) now.push('GSLBConfig');
   }
-  return [...kinds];
+  return { now, beforeDenying };
 }
 
-async function viewFor(kind: KindName, request: AdmissionRequest, opts: AdmissionAppOptions): Promise<ClusterView | undefined> {
-  const view = opts.view;
-  if (!view) return undefined;
-  if (!view.confirm || request.namespace !== AMKO_NAMESPACE) return view;
-  const kinds = kindsToConfirm(kind, request.operation, view);
-  if (kinds.length === 0) return view;
+/** The view with `kinds` read from the API server; the cached view when the read fails or times out. */
+async function confirmed(view: AdmissionView, kinds: KindName[], request: AdmissionRequest, opts: AdmissionAppOptions): Promise<ClusterView> {
+  if (kinds.length === 0 || !view.confirm) return view;
   const timeoutMs = opts.confirmTimeoutMs ?? 3000;
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -264,18 +270,28 @@ async function handleValidate(request: AdmissionRequest, opts: AdmissionAppOptio
   // Only exactly "status": our kinds have no other subresource, so any other value is no
   // request the API server makes and is validated like the object itself.
   if (!kind || request.operation === 'DELETE' || request.operation === 'CONNECT' || isStatusWrite(request)) return allow;
-  const view = await viewFor(kind, request, opts);
   const object = request.object ?? {};
   // A string whatever a forged body carries: it goes into the Status message and details.name.
   const name = str(request.name) ?? str((object as { metadata?: { name?: unknown } }).metadata?.name) ?? '';
-  const result = validate(kind, object, {
-    operation: request.operation,
-    oldObject: request.oldObject ?? undefined,
-    view,
-    unknownFields: 'ignore',
-    namespace: request.namespace ?? '',
-    name,
-  });
+  const check = (view: ClusterView | undefined) =>
+    validate(kind, object, {
+      operation: request.operation,
+      oldObject: request.oldObject ?? undefined,
+      view,
+      unknownFields: 'ignore',
+      namespace: request.namespace ?? '',
+      name,
+    });
+  const view = opts.view;
+  let result;
+  if (!view?.confirm || request.namespace !== AMKO_NAMESPACE) result = check(view);
+  else {
+    const reads = readsFor(kind, request.operation, view);
+    result = check(await confirmed(view, reads.now, request, opts));
+    if ((result.forbidden || result.errors.length > 0) && reads.beforeDenying.length > 0) {
+      result = check(await confirmed(view, [...reads.now, ...reads.beforeDenying], request, opts));
+    }
+  }
   const response: AdmissionResponse = { uid: request.uid, allowed: true };
   if (result.forbidden) {
     response.allowed = false;

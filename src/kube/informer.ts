@@ -65,6 +65,8 @@ export interface ResilientInformer<T extends KubernetesObject> {
   start(): Promise<void>;
   stop(): Promise<void>;
   isSynced(): boolean;
+  /** True while the cache follows the watch: listed, and no failed watch waiting for its restart. */
+  isWatching(): boolean;
   waitForSync(timeoutMs?: number): Promise<void>;
   list(namespace?: string): ReadonlyArray<T>;
   get(name: string, namespace?: string): T | undefined;
@@ -102,6 +104,7 @@ export function makeResilientInformer<T extends KubernetesObject>(client: KubeCl
   const maxBackoff = options.maxBackoffMs ?? 30_000;
   const handlers = new Set<InformerHandler<T>>();
   let synced = false;
+  let watching = false;
   let stopped = true;
   let lastEvent = 0;
   let lastVerified = 0;
@@ -110,6 +113,16 @@ export function makeResilientInformer<T extends KubernetesObject>(client: KubeCl
   let lastErr: unknown;
   let retryTimer: NodeJS.Timeout | undefined;
   let syncWaiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
+
+  // ListWatch.start() resolves once its watch is open, or after reporting a failed list as an error
+  // event. A start with no error since follows the server (a watch resumed from its resourceVersion
+  // replays what it missed), so the cache is watched again.
+  let errors = 0;
+  const startWatching = async () => {
+    const before = errors;
+    await informer.start();
+    if (!stopped && errors === before) watching = true;
+  };
 
   const transform = options.transform as ((obj: T) => T) | undefined;
   const listAndMark: ListPromise<T> = async () => {
@@ -120,6 +133,7 @@ export function makeResilientInformer<T extends KubernetesObject>(client: KubeCl
     // The informer applies the list right after this promise settles.
     setImmediate(() => {
       failures = 0;
+      watching = !stopped;
       if (!synced) {
         synced = true;
         for (const w of syncWaiters.splice(0)) w.resolve();
@@ -147,6 +161,8 @@ export function makeResilientInformer<T extends KubernetesObject>(client: KubeCl
   informer.on('delete', emit('delete'));
   informer.on('error', (err: unknown) => {
     lastErr = err;
+    errors++;
+    watching = false;
     if (stopped) return;
     failures++;
     const delay = jittered(backoffDelay(failures, initialBackoff, maxBackoff));
@@ -158,7 +174,7 @@ export function makeResilientInformer<T extends KubernetesObject>(client: KubeCl
     retryTimer = setTimeout(() => {
       if (stopped) return;
       restartCount++;
-      informer.start().catch((e: unknown) => options.log?.warn({ informer: options.name, err: errorText(e) }, 'restart failed'));
+      startWatching().catch((e: unknown) => options.log?.warn({ informer: options.name, err: errorText(e) }, 'restart failed'));
     }, boundedDelay(delay));
     retryTimer.unref?.();
   });
@@ -167,15 +183,17 @@ export function makeResilientInformer<T extends KubernetesObject>(client: KubeCl
     name: options.name,
     async start() {
       stopped = false;
-      await informer.start();
+      await startWatching();
     },
     async stop() {
       stopped = true;
+      watching = false;
       clearTimeout(retryTimer);
       for (const w of syncWaiters.splice(0)) w.reject(new Error(`informer ${options.name} stopped`));
       await informer.stop();
     },
     isSynced: () => synced,
+    isWatching: () => watching,
     waitForSync(timeoutMs?: number) {
       if (synced) return Promise.resolve();
       return new Promise<void>((resolve, reject) => {
@@ -213,8 +231,11 @@ export function makeResilientInformer<T extends KubernetesObject>(client: KubeCl
       if (stopped) return 'stalled';
       options.log?.warn({ informer: options.name, cached: cached.size, listed: items.length }, 'watch stalled: the cache missed changes; restarting the watch');
       restartCount++;
+      watching = false;
       await informer.stop();
-      if (!stopped) await informer.start();
+      if (!stopped) {
+        await startWatching();
+      }
       return 'stalled';
     },
     lastError: () => lastErr,

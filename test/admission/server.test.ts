@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
 import { generateLocalCertificates, serviceSans } from '../../src/certs/local.js';
+import type { KindName } from '../../src/api/kinds.js';
 import { staticView } from '../../src/rules/view.js';
 import { GC, GDP } from '../rules/cases.js';
 import { fixtureBytes, loadFixture, startTestServer, type TestServer } from './support.js';
@@ -122,6 +123,80 @@ describe('admission: transport and bad input', () => {
     } finally {
       server.setView(staticView([GC]));
     }
+  });
+
+  describe('a cache that follows a live watch (watchSynced)', () => {
+    const gdpCreate = () => loadFixture('globaldeploymentpolicy-create.validate');
+    const otherGdp = { ...GDP, metadata: { name: 'gdp-0', namespace: 'avi-system' } };
+    const synced = (cached: ReturnType<typeof staticView>, fresh: ReturnType<typeof staticView>, asked: string[][]) => ({
+      list: cached.list,
+      watchSynced: () => true,
+      confirm: async (kinds: KindName[]) => (asked.push(kinds), fresh),
+    });
+
+    it('answers an allowed singleton CREATE from the cache, with no direct read', async () => {
+      const asked: string[][] = [];
+      server.setView(synced(staticView([GC]), staticView([GC]), asked));
+      try {
+        const body = gdpCreate();
+        const res = await post('/validate').send(body);
+        assert.deepEqual(res.body.response, { uid: body.request.uid, allowed: true });
+        assert.deepEqual(asked, []);
+      } finally {
+        server.setView(staticView([GC]));
+      }
+    });
+
+    it('confirms a denial with a direct read: the cached singleton is gone, so the CREATE is allowed', async () => {
+      const asked: string[][] = [];
+      server.setView(synced(staticView([GC, otherGdp]), staticView([GC]), asked));
+      try {
+        const body = gdpCreate();
+        const res = await post('/validate').send(body);
+        assert.deepEqual(asked, [['GlobalDeploymentPolicy']]);
+        assert.deepEqual(res.body.response, { uid: body.request.uid, allowed: true });
+      } finally {
+        server.setView(staticView([GC]));
+      }
+    });
+
+    it('confirms a denial with a direct read: the singleton is still there, so the CREATE is denied', async () => {
+      const asked: string[][] = [];
+      server.setView(synced(staticView([GC, otherGdp]), staticView([GC, otherGdp]), asked));
+      try {
+        const res = await post('/validate').send(gdpCreate());
+        assert.deepEqual(asked, [['GlobalDeploymentPolicy']]);
+        assert.equal(res.body.response.status.message, 'globaldeploymentpolicies.amko.vmware.com "global-gdp" is forbidden: only one GlobalDeploymentPolicy is allowed, and avi-system/gdp-0 already exists');
+      } finally {
+        server.setView(staticView([GC]));
+      }
+    });
+
+    it('still reads a missing GSLBConfig before deciding (one apply of GSLBConfig + GDP)', async () => {
+      const asked: string[][] = [];
+      server.setView(synced(staticView([]), staticView([GC]), asked));
+      try {
+        const body = gdpCreate();
+        const res = await post('/validate').send(body);
+        assert.deepEqual(asked, [['GSLBConfig']]);
+        assert.deepEqual(res.body.response, { uid: body.request.uid, allowed: true });
+      } finally {
+        server.setView(staticView([GC]));
+      }
+    });
+
+    it('confirms before deciding while the watch is not live', async () => {
+      const asked: string[][] = [];
+      const fresh = staticView([GC, otherGdp]);
+      server.setView({ list: staticView([GC]).list, watchSynced: () => false, confirm: async (kinds) => (asked.push(kinds), fresh) });
+      try {
+        const res = await post('/validate').send(gdpCreate());
+        assert.deepEqual(asked, [['GlobalDeploymentPolicy']]);
+        assert.equal(res.body.response.allowed, false);
+      } finally {
+        server.setView(staticView([GC]));
+      }
+    });
   });
 
   it('serves /healthz, /readyz and /metrics', async () => {

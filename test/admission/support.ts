@@ -52,6 +52,7 @@ export async function startTestServer(opts: Partial<AdmissionAppOptions> & { cer
   const delegating: AdmissionView = {
     list: (kind) => current!.list(kind),
     confirm: async (kinds) => (current?.confirm ? current.confirm(kinds) : (current as ClusterView)),
+    watchSynced: (kinds) => current?.watchSynced?.(kinds) ?? false,
   };
   let hasView = opts.view !== undefined;
   const app = createAdmissionApp({

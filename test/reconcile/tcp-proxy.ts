@@ -16,7 +16,8 @@ export interface TcpProxy {
   cut(): Promise<void>;
 }
 
-export async function startTcpProxy(target: string): Promise<TcpProxy> {
+/** `port`: 0 for any free port, or a former proxy's port (clients reconnect to it after a cut). */
+export async function startTcpProxy(target: string, listenPort = 0): Promise<TcpProxy> {
   const t = new URL(target);
   const pairs = new Set<{ client: net.Socket; upstream: net.Socket }>();
   let accepted = 0;
@@ -35,7 +36,7 @@ export async function startTcpProxy(target: string): Promise<TcpProxy> {
     client.on('error', end).on('close', end);
     upstream.on('error', end).on('close', end);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(listenPort, '127.0.0.1', resolve));
   const port = (server.address() as net.AddressInfo).port;
   return {
     port,
