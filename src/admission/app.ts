@@ -40,6 +40,8 @@ export interface AdmissionAppOptions {
   bodyLimit?: string | number;
   /** Not-ready reasons (empty = ready), for GET /readyz. */
   readiness?: () => string[];
+  /** The text of GET /metrics. Default: this process's registry (a webhook worker asks the primary for every process's). */
+  metrics?: () => Promise<string>;
   /** UUID generator for GSLBConfig defaulting (tests inject a fixed one). */
   newUuid?: () => string;
   /** Upper bound for a direct read confirming the cache (ms). Default 3000. */
@@ -68,7 +70,7 @@ export function createAdmissionApp(opts: AdmissionAppOptions): AdmissionHandler 
   });
   app.get('/metrics', async (_req, res, next) => {
     try {
-      const text = await registry.metrics();
+      const text = await (opts.metrics ?? (() => registry.metrics()))();
       res.type(registry.contentType).send(text);
     } catch (err) {
       next(err);

@@ -9,13 +9,14 @@ import { Option } from 'commander';
 import type { LevelWithSilent } from 'pino';
 import { createAdmissionApp, DEFAULT_BODY_LIMIT } from '../admission/app.js';
 import { startHttpsServer, type HttpsServerHandle } from '../admission/server.js';
-import { admissionView, type AdmissionView } from '../admission/view.js';
+import { admissionView, type CachedAdmissionView } from '../admission/view.js';
 import { fileCertificateSource } from '../certs/local-files.js';
 import { ensureLocalCertificates } from '../certs/local.js';
 import { addSecretCertOptions, createSecretCertificateManager, secretCertOptionsFrom, type SecretCertServeOptions } from '../certs/serve-options.js';
 import { parseDuration } from '../certs/secret-source.js';
 import type { CertificateSource } from '../certs/source.js';
 import { createControllers, processIdentity } from '../controllers.js';
+import { availableCpus } from '../cpus.js';
 import { loadOwnKubeConfig } from '../kube/kubeconfig.js';
 import { LEADER_ELECTION_DEFAULTS, leaderElectionTiming, type LeaderElectionTiming } from '../kube/lease.js';
 import { createLogger, type Logger } from '../log.js';
@@ -53,6 +54,11 @@ export interface ServeOptions {
   certPollMs?: number;
   /** In-cluster certificate in a Secret (created, injected, rotated); replaces the local files. */
   certSecret?: SecretCertServeOptions;
+  /**
+   * Processes serving the webhook (--webhook-workers). 1 (the default here): this process serves it.
+   * N > 1: N node:cluster workers share the listening socket and this process runs everything else.
+   */
+  webhookWorkers?: number;
   log?: Logger;
 }
 
@@ -74,7 +80,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServer> {
   const kc = loadOwnKubeConfig(opts.kubeconfig, opts.inCluster === true);
   if (opts.aviInsecureSkipTlsVerify) log.warn('--avi-insecure-skip-tls-verify: the Avi controller certificate is not verified');
   let manager: Manager;
-  let view: AdmissionView | undefined;
+  let view: CachedAdmissionView | undefined;
   if (kc) {
     const c = createControllers({
       kubeConfig: kc,
@@ -132,23 +138,47 @@ export async function startServe(opts: ServeOptions): Promise<RunningServer> {
     });
   }
 
-  // 2. The HTTPS admission server, last to start and first to stop.
-  const app = createAdmissionApp({ view, log, bodyLimit: DEFAULT_BODY_LIMIT, readiness: () => manager.notReady() });
-  manager.add({
-    name: 'https-server',
-    async start() {
-      if (!certs) throw new Error('no certificate source');
-      https = await startHttpsServer(app, certs, { host: opts.host, port: opts.port, log });
-      log.info({ url: https.url, host: https.host, port: https.port }, 'admission webhook listening');
-    },
-    async stop() {
-      await https?.close();
-    },
-    ready: () => https !== undefined,
-  });
+  // 2. The HTTPS admission server, last to start and first to stop: in this process, or in
+  //    --webhook-workers processes that share its listening socket (admission/workers/).
+  const workers = opts.webhookWorkers ?? 1;
+  let listening: { url: string; host: string; port: number } | undefined;
+  if (workers > 1) {
+    const pool = (await import('../admission/workers/pool.js')).createWebhookWorkerPool({
+      workers,
+      settings: { host: opts.host, port: opts.port, bodyLimit: DEFAULT_BODY_LIMIT, logLevel: log.level },
+      certificates: () => certs!,
+      cache: view,
+      readiness: () => manager.notReady(),
+      log,
+    });
+    manager.add({
+      name: 'https-server',
+      async start() {
+        listening = await pool.start();
+        log.info({ ...listening, workers, pids: pool.pids() }, 'admission webhook listening');
+      },
+      stop: () => pool.stop(),
+      ready: () => listening !== undefined,
+    });
+  } else {
+    const app = createAdmissionApp({ view, log, bodyLimit: DEFAULT_BODY_LIMIT, readiness: () => manager.notReady() });
+    manager.add({
+      name: 'https-server',
+      async start() {
+        if (!certs) throw new Error('no certificate source');
+        https = await startHttpsServer(app, certs, { host: opts.host, port: opts.port, log });
+        listening = { url: https.url, host: https.host, port: https.port };
+        log.info(listening, 'admission webhook listening');
+      },
+      async stop() {
+        await https?.close();
+      },
+      ready: () => https !== undefined,
+    });
+  }
 
   await manager.start();
-  return { url: https!.url, port: https!.port, manager, log, stop: () => manager.stop() };
+  return { url: listening!.url, port: listening!.port, manager, log, stop: () => manager.stop() };
 }
 
 export function registerServe(program: Command): void {
@@ -185,6 +215,11 @@ export function registerServe(program: Command): void {
         .env('LEADER_ELECT_RETRY_PERIOD')
         .default(seconds(LEADER_ELECTION_DEFAULTS.retryPeriodMs)),
     )
+    .addOption(
+      new Option('--webhook-workers <n>', 'processes serving the webhook ("auto": one per CPU the process may use, cgroup CPU quota included; 1: this process)')
+        .env('WEBHOOK_WORKERS')
+        .default('auto'),
+    )
     .addOption(new Option('--service-name <name>', 'in-cluster Service name, for the generated certificate').env('SERVICE_NAME').default('amko-webhook'))
     .addOption(
       new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).env('LOG_LEVEL'),
@@ -198,6 +233,11 @@ export function registerServe(program: Command): void {
       const aviMaxCallsPerSecond = Number(o.aviMaxCallsPerSecond);
       if (!Number.isFinite(aviMaxCallsPerSecond) || aviMaxCallsPerSecond < 0) {
         console.error(`amko serve: invalid --avi-max-calls-per-second ${String(o.aviMaxCallsPerSecond)}`);
+        process.exit(2);
+      }
+      const webhookWorkers = o.webhookWorkers === 'auto' ? availableCpus() : Number(o.webhookWorkers);
+      if (!Number.isInteger(webhookWorkers) || webhookWorkers < 1) {
+        console.error(`amko serve: invalid --webhook-workers ${String(o.webhookWorkers)} (a whole number >= 1, or auto)`);
         process.exit(2);
       }
       let leaderElection: LeaderElectionTiming;
@@ -250,6 +290,7 @@ export function registerServe(program: Command): void {
         leaderElection,
         serviceName: o.serviceName as string | undefined,
         certSecret: secretCertOptionsFrom(o, Boolean(env.KUBERNETES_SERVICE_HOST)),
+        webhookWorkers,
         log,
       });
       try {

@@ -78,6 +78,8 @@ export interface AmkoServer {
   logTail(lines?: number): string;
   /** Replace the serving certificate files atomically (the server polls them). */
   writeCertificate(cert: { certPem: string; keyPem: string }): void;
+  /** The exit code once the process has exited (null: killed by a signal), undefined while it runs. */
+  exitCode(): number | null | undefined;
   stop(): Promise<void>;
 }
 
@@ -145,6 +147,9 @@ export async function startAmkoServer(opts: AmkoServerOptions = {}): Promise<Amk
   delete env.POD_NAME;
   delete env.SERVICE_NAME;
   delete env.KUBERNETES_SERVICE_HOST;
+  // One process serves the webhook unless a test asks for workers (--webhook-workers in `args`, or the
+  // env): `auto` would follow this machine's CPUs, not the chart's limits.cpu (500m: one process).
+  env.WEBHOOK_WORKERS = '1';
   Object.assign(env, opts.env); // after the deletes: a test may set e.g. POD_NAME (the Lease identity)
   const group = opts.ownProcessGroup === true;
   const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: group });
@@ -182,9 +187,11 @@ export async function startAmkoServer(opts: AmkoServerOptions = {}): Promise<Amk
     });
   }
   let exited = false;
+  let exitCode: number | null | undefined;
   const exitP = new Promise<number | null>((resolve) =>
     child.on('exit', (code) => {
       exited = true;
+      exitCode = code;
       live.delete(child);
       resolve(code);
     }),
@@ -230,6 +237,7 @@ export async function startAmkoServer(opts: AmkoServerOptions = {}): Promise<Amk
       renameSync(`${keyFile}.new`, keyFile);
       renameSync(`${certFile}.new`, certFile);
     },
+    exitCode: () => exitCode,
     async stop() {
       if (!exited) {
         signal(child, group, 'SIGTERM');

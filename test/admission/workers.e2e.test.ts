@@ -1,0 +1,192 @@
+// `amko serve --webhook-workers 2` as a process group against a real kube-apiserver: the webhook is
+// served by two node:cluster workers on one listening socket, and everything that must run once per
+// process group runs once, in the primary (the reconcile worker and its Lease). Checked from the
+// outside: the process tree, the Lease and the log lines, which worker answered each request (its
+// decision line names it), GET /metrics summed over the processes, a replaced certificate served by
+// every worker, and a request in flight during SIGTERM answered before the group exits 0.
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import https from 'node:https';
+import tls from 'node:tls';
+import { createServingCert, startControlPlanes, clusterRequest, type ControlPlanes } from '../harness/control-plane.js';
+import { installCrds, startAmkoServer, type AmkoServer } from '../e2e/support/amko-server.js';
+import { loadFixture } from './support.js';
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+function childrenOf(pid: number): Array<{ pid: number; cmdline: string }> {
+  const out: Array<{ pid: number; cmdline: string }> = [];
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) !== pid) continue;
+      out.push({ pid: Number(e), cmdline: readFileSync(`/proc/${e}/cmdline`, 'utf8').replaceAll('\0', ' ') });
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}
+
+function running(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/** POST a review on a connection of its own (node:cluster hands each new connection to the next worker). */
+function post(server: AmkoServer, body: unknown, ca: string): Promise<{ status: number; json: any; fingerprint: string }> {
+  return new Promise((resolve, reject) => {
+    const text = JSON.stringify(body);
+    const req = https.request(
+      `${server.url}/validate`,
+      { method: 'POST', ca, agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) } },
+      (res) => {
+        const fingerprint = (res.socket as tls.TLSSocket).getPeerCertificate().fingerprint256;
+        let data = '';
+        res.on('data', (c: Buffer) => (data += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode!, json: JSON.parse(data), fingerprint }));
+      },
+    );
+    req.on('error', reject);
+    req.end(text);
+  });
+}
+
+async function requestsTotal(server: AmkoServer, ca: string): Promise<number> {
+  const text = await new Promise<string>((resolve, reject) => {
+    https.get(`${server.url}/metrics`, { ca, agent: false }, (res) => {
+      let data = '';
+      res.on('data', (c: Buffer) => (data += c.toString()));
+      res.on('end', () => resolve(data));
+    }).on('error', reject);
+  });
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith('amko_admission_requests_total{webhook="validate"'))
+    .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+}
+
+describe('amko serve --webhook-workers 2: one process group (real kube-apiserver)', function () {
+  this.timeout(120_000);
+  let cp: ControlPlanes;
+  let server: AmkoServer;
+  let ca: string;
+  const review = (uid: string) => {
+    const body = loadFixture('globaldeploymentpolicy-create.validate');
+    body.request.uid = uid;
+    return body;
+  };
+  const decisionsOf = (uids: string[]) => server.logs.filter((l) => l.msg === 'admission decision' && uids.includes(String(l.uid)));
+
+  before(async function () {
+    this.timeout(600_000);
+    cp = await startControlPlanes({ clusters: 1, namespaces: ['avi-system'] });
+    await installCrds({ kubeconfig: cp.clusters[0]!.kubeconfigPath });
+    server = await startAmkoServer({
+      kubeconfig: cp.clusters[0]!.kubeconfigPath,
+      worker: true,
+      args: ['--webhook-workers', '2'],
+      env: { POD_NAME: 'amko-workers-test' },
+    });
+    ca = server.caPem;
+  });
+
+  after(async () => {
+    await server?.stop();
+    await cp?.stop();
+  });
+
+  it('runs two webhook workers under the primary, and the reconcile worker and its Lease once, in the primary', async () => {
+    const workers = childrenOf(server.pid).filter((c) => c.cmdline.includes('admission/workers/worker'));
+    assert.equal(workers.length, 2, childrenOf(server.pid).map((c) => c.cmdline).join('\n'));
+    const lease = async () =>
+      (await clusterRequest(cp.clusters[0]!, 'GET', '/apis/coordination.k8s.io/v1/namespaces/avi-system/leases/amko-reconcile-worker')).json as
+        | { spec?: { holderIdentity?: string } }
+        | undefined;
+    for (let i = 0; (await lease())?.spec?.holderIdentity !== 'amko-workers-test'; i++) {
+      if (i === 120) assert.fail(`no Lease held by the primary: ${JSON.stringify(await lease())}\n${server.logTail()}`);
+      await sleep(250);
+    }
+    const leading = server.logs.filter((l) => l.msg === 'became leader');
+    assert.equal(leading.length, 1, server.logTail());
+    // The primary logs without a worker id; only webhook workers carry one.
+    assert.equal(leading[0]!.worker, undefined);
+    assert.deepEqual(server.logs.filter((l) => l.worker !== undefined && l.msg !== 'admission decision' && l.level !== 10 && l.level !== 20).map((l) => l.msg), []);
+  });
+
+  it('answers requests from both workers, and GET /metrics counts every request once', async () => {
+    const before = await requestsTotal(server, ca);
+    const uids = Array.from({ length: 12 }, (_, i) => `00000000-0000-4000-8000-0000000000${String(i).padStart(2, '0')}`);
+    for (const uid of uids) {
+      const res = await post(server, review(uid), ca);
+      assert.deepEqual([res.status, res.json.response.uid, res.json.response.allowed], [200, uid, true]);
+    }
+    for (let i = 0; decisionsOf(uids).length < uids.length; i++) {
+      if (i === 40) assert.fail(`decision lines: ${decisionsOf(uids).length} of ${uids.length}`);
+      await sleep(250);
+    }
+    assert.deepEqual([...new Set(decisionsOf(uids).map((l) => l.worker))].sort(), [1, 2]);
+    assert.equal((await requestsTotal(server, ca)) - before, uids.length);
+  });
+
+  it('serves a replaced certificate from every worker', async () => {
+    const next = await createServingCert(['127.0.0.1', 'localhost']);
+    server.writeCertificate(next);
+    const fingerprint = new (await import('node:crypto')).X509Certificate(next.certPem).fingerprint256;
+    // The file source polls; wait until a connection gets the new certificate, then check a run of them.
+    for (let i = 0; (await post(server, review('probe'), next.caPem).catch(() => undefined))?.fingerprint !== fingerprint; i++) {
+      if (i === 80) assert.fail('the new certificate was never served');
+      await sleep(250);
+    }
+    const uids = Array.from({ length: 8 }, (_, i) => `10000000-0000-4000-8000-0000000000${String(i).padStart(2, '0')}`);
+    for (const uid of uids) assert.equal((await post(server, review(uid), next.caPem)).fingerprint, fingerprint);
+    for (let i = 0; decisionsOf(uids).length < uids.length; i++) {
+      if (i === 40) assert.fail(`decision lines: ${decisionsOf(uids).length} of ${uids.length}`);
+      await sleep(250);
+    }
+    assert.deepEqual([...new Set(decisionsOf(uids).map((l) => l.worker))].sort(), [1, 2]);
+    ca = next.caPem;
+  });
+
+  it('SIGTERM to the primary: a request in flight is answered, then the whole group exits 0', async () => {
+    const workerPids = childrenOf(server.pid)
+      .filter((c) => c.cmdline.includes('admission/workers/worker'))
+      .map((c) => c.pid);
+    assert.equal(workerPids.length, 2);
+    const text = JSON.stringify(review('20000000-0000-4000-8000-000000000000'));
+    const answered = new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = https.request(
+        `${server.url}/validate`,
+        { method: 'POST', ca, agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) } },
+        (res) => {
+          let body = '';
+          res.on('data', (c: Buffer) => (body += c.toString()));
+          res.on('end', () => resolve({ status: res.statusCode!, body }));
+        },
+      );
+      req.on('error', reject);
+      // Half the body now, the rest after the SIGTERM.
+      req.write(text.slice(0, 100));
+      setTimeout(() => {
+        process.kill(server.pid, 'SIGTERM');
+        setTimeout(() => req.end(text.slice(100)), 500);
+      }, 300);
+    });
+    const res = await answered;
+    assert.equal(res.status, 200);
+    assert.equal(JSON.parse(res.body).response.allowed, true);
+    for (let i = 0; server.exitCode() === undefined; i++) {
+      if (i === 80) assert.fail(`the group did not stop:\n${server.logTail()}`);
+      await sleep(250);
+    }
+    assert.equal(server.exitCode(), 0, server.logTail());
+    // Exited workers may stay zombies until PID 1 reaps them; they hold nothing.
+    assert.deepEqual(workerPids.filter(running), []);
+    assert.equal(server.logs.filter((l) => l.msg === 'released the lease').length, 1, server.logTail());
+  });
+});
