@@ -3,7 +3,7 @@
 import { buildProgram } from './program.js';
 
 try {
-  await buildProgram().parseAsync(process.argv);
+  await (await buildProgram(process.argv[2])).parseAsync(process.argv);
 } catch (err) {
   const code = (err as { exitCode?: number }).exitCode;
   if (typeof code === 'number') process.exit(code === 0 ? 0 : 2);

@@ -8,7 +8,6 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import path from 'node:path';
-import { generate } from 'selfsigned';
 import type { CertificateBundle } from './source.js';
 
 export const CA_FILE = 'ca.crt';
@@ -80,6 +79,8 @@ export async function generateLocalCertificates(
 ): Promise<{ ca: string; cert: string; key: string }> {
   const notBeforeDate = new Date(Date.now() - 60_000);
   const notAfterDate = new Date(notBeforeDate.getTime() + validityDays * DAY);
+  // Loaded only to generate (it is large; a server given its certificate never needs it).
+  const { generate } = await import('selfsigned');
   const ca = await generate([{ name: 'commonName', value: 'amko-webhook-ca' }], {
     keyType: 'ec',
     algorithm: 'sha256',

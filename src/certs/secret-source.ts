@@ -23,16 +23,12 @@ import { corePath } from '../kube/paths.js';
 import type { Logger } from '../log.js';
 import { counter, gauge } from '../metrics.js';
 import { CaBundleInjector, type WebhookNames } from './inject.js';
+import { DEFAULT_CERT_SECRET, DEFAULT_WEBHOOKS } from './secret-defaults.js';
 import { inspect, serviceHosts } from './pki.js';
 import { caBundleOf, nextDeadline, planNext, type CertMaterial, type LifecycleConfig } from './rotation.js';
 import type { CertificateBundle, CertificateSource } from './source.js';
 import { boundedDelay } from '../timers.js';
 
-export const DEFAULT_CERT_SECRET = 'amko-webhook-tls';
-export const DEFAULT_WEBHOOKS: Required<WebhookNames> = {
-  validating: 'amko-validating-webhook',
-  mutating: 'amko-mutating-webhook',
-};
 export const DEFAULT_LIFETIMES = {
   caLifetimeMs: 10 * 365 * 24 * 3600_000,
   servingLifetimeMs: 90 * 24 * 3600_000,
@@ -409,18 +405,4 @@ export class SecretCertificateManager implements CertificateSource {
       (err: unknown) => restart(err ?? new Error('watch failed')),
     );
   }
-}
-
-/** Go-style duration: 90s, 30m, 2160h, 1h30m, 500ms. */
-export function parseDuration(s: string): number {
-  const re = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/g;
-  const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3600_000, d: 86_400_000 };
-  let total = 0;
-  let consumed = 0;
-  for (const m of s.matchAll(re)) {
-    total += Number(m[1]) * units[m[2]!]!;
-    consumed += m[0].length;
-  }
-  if (!s || consumed !== s.length) throw new Error(`invalid duration "${s}" (e.g. 90s, 30m, 2160h)`);
-  return total;
 }

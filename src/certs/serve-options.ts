@@ -1,10 +1,13 @@
 // `amko serve` flags of the in-cluster certificate manager, and the component
-// that serve composes (it is the CertificateSource of the HTTPS server).
+// that serve composes (it is the CertificateSource of the HTTPS server). The
+// manager (and client-node with it) is loaded only when it is used.
 import { Option, type Command } from 'commander';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { AMKO_NAMESPACE } from '../api/common.js';
 import type { Logger } from '../log.js';
-import { DEFAULT_CERT_SECRET, DEFAULT_WEBHOOKS, SecretCertificateManager, parseDuration } from './secret-source.js';
+import { parseDuration } from '../duration.js';
+import { DEFAULT_CERT_SECRET, DEFAULT_WEBHOOKS } from './secret-defaults.js';
+import type { SecretCertificateManager } from './secret-source.js';
 
 export interface SecretCertServeOptions {
   secretName: string;
@@ -55,12 +58,13 @@ export function secretCertOptionsFrom(o: Record<string, unknown>, inCluster: boo
   };
 }
 
-export function createSecretCertificateManager(
+export async function createSecretCertificateManager(
   kubeConfig: KubeConfig,
   o: SecretCertServeOptions,
   serviceName: string | undefined,
   log?: Logger,
-): SecretCertificateManager {
+): Promise<SecretCertificateManager> {
+  const { SecretCertificateManager } = await import('./secret-source.js');
   return new SecretCertificateManager({
     kubeConfig,
     namespace: o.namespace,

@@ -7,17 +7,14 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { LevelWithSilent } from 'pino';
-import { createAdmissionApp, DEFAULT_BODY_LIMIT } from '../admission/app.js';
 import { startHttpsServer, type HttpsServerHandle } from '../admission/server.js';
-import { admissionView, type CachedAdmissionView } from '../admission/view.js';
+import type { CachedAdmissionView } from '../admission/view.js';
 import { fileCertificateSource } from '../certs/local-files.js';
 import { ensureLocalCertificates } from '../certs/local.js';
 import { addSecretCertOptions, createSecretCertificateManager, secretCertOptionsFrom, type SecretCertServeOptions } from '../certs/serve-options.js';
-import { parseDuration } from '../certs/secret-source.js';
 import type { CertificateSource } from '../certs/source.js';
-import { createControllers, processIdentity } from '../controllers.js';
 import { availableCpus } from '../cpus.js';
-import { loadOwnKubeConfig } from '../kube/kubeconfig.js';
+import { parseDuration } from '../duration.js';
 import { LEADER_ELECTION_DEFAULTS, leaderElectionTiming, type LeaderElectionTiming } from '../kube/lease.js';
 import { createLogger, type Logger } from '../log.js';
 import { Manager } from '../manager/manager.js';
@@ -72,16 +69,20 @@ export interface RunningServer {
 
 export async function startServe(opts: ServeOptions): Promise<RunningServer> {
   const log = opts.log ?? createLogger({ level: opts.logLevel });
-  const identity = opts.identity ?? processIdentity();
   let certs: CertificateSource | undefined;
   let https: HttpsServerHandle | undefined;
 
   // The own cluster (in-cluster or --kubeconfig): the shared cache, the Lease and the controllers live on it.
-  const kc = loadOwnKubeConfig(opts.kubeconfig, opts.inCluster === true);
+  // The controllers (and client-node, the largest part of the process's memory) are loaded only with one.
+  const kc =
+    opts.kubeconfig || opts.inCluster ? (await import('../kube/kubeconfig.js')).loadOwnKubeConfig(opts.kubeconfig, opts.inCluster === true) : undefined;
   if (opts.aviInsecureSkipTlsVerify) log.warn('--avi-insecure-skip-tls-verify: the Avi controller certificate is not verified');
   let manager: Manager;
   let view: CachedAdmissionView | undefined;
   if (kc) {
+    const { admissionView } = await import('../admission/view.js');
+    const { createControllers, processIdentity } = await import('../controllers.js');
+    const identity = opts.identity ?? processIdentity();
     const c = createControllers({
       kubeConfig: kc,
       log,
@@ -106,7 +107,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServer> {
   //    certificate manager (the Secret is the source of truth; ready once the CA is injected).
   if (opts.certSecret) {
     if (!kc) throw new Error('--cert-secret needs a cluster connection (in-cluster or --kubeconfig)');
-    const secretCerts = createSecretCertificateManager(kc, opts.certSecret, opts.serviceName, log);
+    const secretCerts = await createSecretCertificateManager(kc, opts.certSecret, opts.serviceName, log);
     manager.add({
       name: 'certificates',
       async start() {
@@ -145,7 +146,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServer> {
   if (workers > 1) {
     const pool = (await import('../admission/workers/pool.js')).createWebhookWorkerPool({
       workers,
-      settings: { host: opts.host, port: opts.port, bodyLimit: DEFAULT_BODY_LIMIT, logLevel: log.level },
+      settings: { host: opts.host, port: opts.port, logLevel: log.level },
       certificates: () => certs!,
       cache: view,
       readiness: () => manager.notReady(),
@@ -161,7 +162,9 @@ export async function startServe(opts: ServeOptions): Promise<RunningServer> {
       ready: () => listening !== undefined,
     });
   } else {
-    const app = createAdmissionApp({ view, log, bodyLimit: DEFAULT_BODY_LIMIT, readiness: () => manager.notReady() });
+    // Loaded here, not at the top: a primary with webhook workers never serves, so it never loads the rules.
+    const { createAdmissionApp } = await import('../admission/app.js');
+    const app = createAdmissionApp({ view, log, readiness: () => manager.notReady() });
     manager.add({
       name: 'https-server',
       async start() {

@@ -14,10 +14,13 @@ import { performance } from 'node:perf_hooks';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from '../log.js';
 import { withDefaults } from '../options.js';
-import { kubeRequest } from './client.js';
+import type { kubeRequest as KubeRequest } from './client.js';
 import { isStatus } from './errors.js';
 import { boundedDelay } from '../timers.js';
 import { leasePath } from './paths.js';
+
+/** kubeRequest, with client.ts (and client-node) loaded on the first Lease request: a process that never campaigns never loads them. */
+const kubeRequest = async <T = unknown>(...args: Parameters<typeof KubeRequest>): Promise<T> => (await import('./client.js')).kubeRequest<T>(...args);
 
 export interface LeaseSpec {
   holderIdentity?: string | null;

@@ -14,7 +14,8 @@ import { buildCrds } from '../../src/api/crd.js';
 import { createAdmissionApp } from '../../src/admission/app.js';
 import { startHttpsServer, type HttpsServerHandle } from '../../src/admission/server.js';
 import { createLogger } from '../../src/log.js';
-import { SecretCertificateManager, materialFromSecret, parseDuration, type SecretCertificateOptions } from '../../src/certs/secret-source.js';
+import { SecretCertificateManager, materialFromSecret, type SecretCertificateOptions } from '../../src/certs/secret-source.js';
+import { parseDuration } from '../../src/duration.js';
 import { inspect, signedBy, splitPem } from '../../src/certs/pki.js';
 import { planNext, caBundleOf, type CertMaterial } from '../../src/certs/rotation.js';
 

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import { helm, kubectl } from '../harness/kubectl.js';
 import { startControlPlanes, type ClusterHandle, type ControlPlanes } from '../harness/control-plane.js';
-import { parseDuration } from '../../src/certs/secret-source.js';
+import { parseDuration } from '../../src/duration.js';
 import { LEADER_ELECTION_DEFAULTS } from '../../src/kube/lease.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

@@ -8,7 +8,6 @@ import type { KubeObject } from '../../rules/view.js';
 export interface WorkerSettings {
   host: string;
   port: number;
-  bodyLimit: number;
   logLevel: string;
   /** The primary has a cluster connection: the worker answers from a replica of its cache. */
   clusterView: boolean;

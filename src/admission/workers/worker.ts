@@ -93,7 +93,6 @@ await firstCertificate;
 const app = createAdmissionApp({
   view: settings.clusterView ? view : undefined,
   log,
-  bodyLimit: settings.bodyLimit,
   readiness: () => primaryNotReady,
   metrics: () => requests.request<string>({ amko: 'metrics' }, 10_000),
 });
