@@ -47,12 +47,16 @@ export interface LoggerOptions {
   /**
    * Without a destination: write stdout asynchronously (sonic-boom; lines logged while a write
    * is in flight go out together in the next one) rather than one blocking write() per line,
-   * which stalls the event loop whenever the reader of a stdout pipe is slow. pino flushes what
-   * is pending synchronously on exit. For the long-running server. (CPU per line is about the
-   * same either way, ~5 µs, mostly serialisation.)
+   * which stalls the event loop whenever the reader of a stdout pipe is slow. Every write is
+   * whole lines of at most PIPE_BUF bytes, so webhook worker processes sharing the stdout pipe
+   * never interleave within a line. pino flushes what is pending synchronously on exit. For the
+   * long-running server.
    */
   asyncStdout?: boolean;
 }
+
+/** Writes of at most this many bytes are atomic on a pipe (Linux PIPE_BUF). */
+const PIPE_BUF = 4096;
 
 export function createLogger(options: LoggerOptions = {}): Logger {
   const level = options.level ?? ((process.env.LOG_LEVEL as LevelWithSilent | undefined) || 'info');
@@ -63,7 +67,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
       timestamp: isoTime,
     },
-    options.destination ?? (options.asyncStdout ? pino.destination({ dest: 1, sync: false }) : process.stdout),
+    options.destination ?? (options.asyncStdout ? pino.destination({ dest: 1, sync: false, maxWrite: PIPE_BUF }) : process.stdout),
   );
 }
 
