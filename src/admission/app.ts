@@ -1,8 +1,7 @@
-// The admission webhook as an express app: POST /validate, POST /mutate,
-// GET /healthz, /readyz, /metrics. Transport (TLS) lives in server.ts, so tests
-// can drive this app directly or through the real HTTPS server.
+// The admission webhook: POST /validate, POST /mutate, GET /healthz, /readyz, /metrics.
+// Transport (TLS) lives in server.ts, so tests can drive this app directly or through the
+// real HTTPS server.
 import type { RequestListener } from 'node:http';
-import express, { type NextFunction, type Request, type Response } from 'express';
 import { AMKO_NAMESPACE, GROUP } from '../api/common.js';
 import { KINDS, isKindName, type KindName } from '../api/kinds.js';
 import type { Logger } from '../log.js';
@@ -14,7 +13,6 @@ import type { ClusterView } from '../rules/view.js';
 import { boundedDelay } from '../timers.js';
 import { withLargeBodyGate } from './body-gate.js';
 import { withFastPath } from './fast-path.js';
-import { tooDeepMessage, withinDepth } from './json-depth.js';
 import { countBadRequest, countRejection, countRequest, observeDuration } from './metrics.js';
 import {
   BadRequest,
@@ -50,92 +48,27 @@ export interface AdmissionAppOptions {
 
 export const DEFAULT_BODY_LIMIT = 3 * 1024 * 1024;
 
-/** The request listener for the HTTPS server: the fast path (fast-path.ts) in front of the express app. */
-export type AdmissionHandler = RequestListener & { express: express.Express };
-
-export function createAdmissionApp(opts: AdmissionAppOptions): AdmissionHandler {
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('etag', false);
-  const log = opts.log;
-  const bodyLimit = opts.bodyLimit ?? DEFAULT_BODY_LIMIT;
-
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
-  app.get('/readyz', (_req, res) => {
-    const reasons = opts.readiness?.() ?? [];
-    if (reasons.length) res.status(503).json({ status: 'not ready', reasons });
-    else res.json({ status: 'ok' });
-  });
-  app.get('/metrics', async (_req, res, next) => {
-    try {
-      const text = await (opts.metrics ?? (() => registry.metrics()))();
-      res.type(registry.contentType).send(text);
-    } catch (err) {
-      next(err);
-    }
-  });
-
-  const requireJson = (req: Request, res: Response, next: NextFunction) => {
-    if (!req.is('application/json')) {
-      countBadRequest(webhookOf(req));
-      res.status(400).json(httpStatusBody(400, 'BadRequest', 'content-type must be application/json'));
-      return;
-    }
-    next();
-  };
-  const parseJson = express.json({ limit: bodyLimit, type: 'application/json', strict: true, verify: refuseTooDeep });
-  const decide = createDecider(opts);
-
-  for (const webhook of ['validate', 'mutate'] as const) {
-    app.post(`/${webhook}`, requireJson, parseJson, async (req: Request, res: Response) => {
-      const reply = await decide(webhook, req.body);
-      res.status(reply.status).json(reply.body);
-    });
-  }
-
-  app.use((_req: Request, res: Response) => {
-    res.status(404).json(httpStatusBody(404, 'NotFound', 'not found'));
-  });
-  // Express 5 error handler: body-parser failures (bad JSON, too large, bad charset) and anything unexpected.
-  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const e = err as { status?: number; type?: string; message?: string };
-    if (res.headersSent) return;
-    if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
-      const message =
-        e.type === 'entity.too.large'
-          ? tooLargeMessage(bodyLimit)
-          : e.type === 'entity.parse.failed'
-            ? `request body is not valid JSON: ${e.message ?? ''}`
-            : (e.message ?? 'bad request');
-      countBadRequest(webhookOf(req));
-      log.warn({ path: req.path, type: e.type, err: e.message }, 'bad request');
-      res.status(400).json(httpStatusBody(400, 'BadRequest', message));
-      return;
-    }
-    log.error({ path: req.path, err }, 'request failed');
-    res.status(500).json(httpStatusBody(500, 'InternalError', 'internal error'));
-  });
-  const handler = withLargeBodyGate(typeof bodyLimit === 'number' ? withFastPath(app, { decide, log, bodyLimit }) : (app as RequestListener));
-  return Object.assign(handler, { express: app });
-}
-
 /**
- * body-parser's verify hook (raw bytes, before the parse): a body nested deeper than the API
- * server's decoder allows is refused with 400, as on the fast path. Bytes in another charset
- * are decoded first; a charset TextDecoder cannot read (UTF-32, UTF-7) is refused as unsupported.
+ * The request listener for the HTTPS server: the fast path (fast-path.ts) answers the webhooks and
+ * the probes; every other request goes to the express app (express-app.ts), loaded on first use,
+ * so a server that only ever sees the API server and the kubelet does not carry express in memory.
  */
-function refuseTooDeep(_req: unknown, _res: unknown, buf: Buffer, charset: string): void {
-  let utf8: Uint8Array = buf;
-  if (charset !== 'utf-8') {
-    try {
-      utf8 = Buffer.from(new TextDecoder(charset).decode(buf), 'utf8');
-    } catch {
-      throw Object.assign(new Error(`unsupported charset "${charset.toUpperCase()}"`), { status: 415, type: 'charset.unsupported' });
-    }
-  }
-  if (!withinDepth(utf8)) throw Object.assign(new Error(tooDeepMessage()), { status: 400, type: 'entity.too.deep' });
+export function createAdmissionApp(opts: AdmissionAppOptions): RequestListener {
+  const bodyLimit = opts.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  const decide = createDecider(opts);
+  const probes = { readiness: opts.readiness, metrics: opts.metrics ?? (() => registry.metrics()) };
+  let expressApp: Promise<RequestListener> | undefined;
+  const viaExpress: RequestListener = (req, res) => {
+    expressApp ??= import('./express-app.js').then((m) => m.createExpressApp({ log: opts.log, bodyLimit, decide, probes }));
+    expressApp.then(
+      (app) => app(req, res),
+      (err: unknown) => {
+        opts.log.error({ path: req.url, err }, 'request failed');
+        res.writeHead(500, ['Content-Type', 'application/json; charset=utf-8']).end(JSON.stringify(httpStatusBody(500, 'InternalError', 'internal error')));
+      },
+    );
+  };
+  return withLargeBodyGate(withFastPath(viaExpress, { decide, log: opts.log, bodyLimit: typeof bodyLimit === 'number' ? bodyLimit : undefined, probes }));
 }
 
 /**
@@ -205,10 +138,6 @@ export function createDecider(opts: AdmissionAppOptions): (webhook: Webhook, bod
     );
     return { status: 200, body: review(version, response) };
   };
-}
-
-function webhookOf(req: Request): string {
-  return req.path === '/validate' || req.path === '/mutate' ? req.path.slice(1) : 'other';
 }
 
 function errorMessage(err: unknown): string {

@@ -1,10 +1,12 @@
-// The request path the API server uses, on the raw node:https handler in front of express:
-// POST /validate and /mutate (any query, e.g. `?timeout=10s`) with `content-type:
+// The request paths the API server and the kubelet use, on the raw node:https handler in front
+// of express: POST /validate and /mutate (any query, e.g. `?timeout=10s`) with `content-type:
 // application/json` (optionally `; charset=utf-8`), an uncompressed body and a declared length
-// or chunked encoding. Express's router, body-parser and res.json cost more CPU per request
-// than the admission work itself (BENCHMARKS.md); everything else — other paths and methods,
-// other content types and charsets, any content-encoding (gzip and its bomb limit), requests
-// without a body — goes to express unchanged, so those answers are exactly what they were.
+// or chunked encoding; and GET /healthz, /readyz, /metrics (probes.ts). Express's router,
+// body-parser and res.json cost more CPU per request than the admission work itself
+// (BENCHMARKS.md), and its module graph more memory than the rest of the webhook; everything
+// else — other paths and methods, other content types and charsets, any content-encoding (gzip
+// and its bomb limit), requests without a body — goes to express (express-app.ts) unchanged, so
+// those answers are exactly what they were.
 // Both paths refuse a body nested deeper than the API server's decoder allows (json-depth.ts)
 // before parsing it.
 // The answers given here are byte-for-byte those of the express routes: the same decision
@@ -13,6 +15,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import type { Logger } from '../log.js';
 import { countBadRequest } from './metrics.js';
 import { tooDeepMessage, withinDepth } from './json-depth.js';
+import { probe, type ProbeOptions } from './probes.js';
 import { httpStatusBody, tooLargeMessage, type Reply, type Webhook } from './review.js';
 
 const JSON_CONTENT_TYPE = /^application\/json(?:; ?charset=utf-8)?$/i;
@@ -20,24 +23,40 @@ const JSON_CONTENT_TYPE = /^application\/json(?:; ?charset=utf-8)?$/i;
 export interface FastPathOptions {
   decide: (webhook: Webhook, body: unknown) => Promise<Reply>;
   log: Logger;
-  /** Maximum body in bytes (counted as it streams in; the rest is drained, then 400). */
-  bodyLimit: number;
+  /** Maximum body in bytes (counted as it streams in; the rest is drained, then 400). Undefined: webhooks go to express. */
+  bodyLimit?: number;
+  probes: ProbeOptions;
 }
 
 /** Returns a listener that answers the fast-path requests itself and hands every other one to `next`. */
 export function withFastPath(next: RequestListener, opts: FastPathOptions): RequestListener {
   return (req, res) => {
-    const webhook = fastWebhook(req);
-    if (webhook) readBody(webhook, req, res, opts);
+    const answer = req.method === 'GET' ? probe(pathOf(req), opts.probes) : undefined;
+    if (answer) {
+      answer.then(
+        (a) => res.writeHead(a.status, ['Content-Type', a.contentType, 'Content-Length', String(Buffer.byteLength(a.body))]).end(a.body),
+        (err: unknown) => {
+          opts.log.error({ path: pathOf(req), err }, 'request failed');
+          send(res, { status: 500, body: httpStatusBody(500, 'InternalError', 'internal error') });
+        },
+      );
+      return;
+    }
+    const webhook = opts.bodyLimit === undefined ? undefined : fastWebhook(req);
+    if (webhook) readBody(webhook, req, res, opts as FastPathOptions & { bodyLimit: number });
     else next(req, res);
   };
 }
 
-function fastWebhook(req: IncomingMessage): Webhook | undefined {
-  if (req.method !== 'POST') return undefined;
+function pathOf(req: IncomingMessage): string {
   const url = req.url ?? '';
   const q = url.indexOf('?');
-  const path = q === -1 ? url : url.slice(0, q);
+  return q === -1 ? url : url.slice(0, q);
+}
+
+function fastWebhook(req: IncomingMessage): Webhook | undefined {
+  if (req.method !== 'POST') return undefined;
+  const path = pathOf(req);
   const webhook = path === '/validate' ? 'validate' : path === '/mutate' ? 'mutate' : undefined;
   if (!webhook) return undefined;
   const h = req.headers;
@@ -50,7 +69,7 @@ function fastWebhook(req: IncomingMessage): Webhook | undefined {
   return webhook;
 }
 
-function readBody(webhook: Webhook, req: IncomingMessage, res: ServerResponse, opts: FastPathOptions): void {
+function readBody(webhook: Webhook, req: IncomingMessage, res: ServerResponse, opts: FastPathOptions & { bodyLimit: number }): void {
   const limit = opts.bodyLimit;
   const chunks: Buffer[] = [];
   let size = 0;

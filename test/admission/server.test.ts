@@ -212,6 +212,23 @@ describe('admission: transport and bad input', () => {
     assert.equal(nf.status, 404);
   });
 
+  it('probes: GET (answered before express) and HEAD (answered by express) send the same status and headers', async () => {
+    const s = await startTestServer({ readiness: () => ['cluster-cache not ready'] });
+    try {
+      for (const p of ['/healthz', '/readyz', '/metrics']) {
+        const get = await request(s.url).get(p).ca(s.ca);
+        const head = await request(s.url).head(p).ca(s.ca);
+        // The metrics text changes between two requests (the process metrics), so its length may too.
+        const headers = (r: { headers: Record<string, string> }) =>
+          Object.fromEntries(Object.entries(r.headers).filter(([k]) => k !== 'date' && !(p === '/metrics' && k === 'content-length')));
+        assert.deepEqual([head.status, headers(head)], [get.status, headers(get)], p);
+        assert.equal(Number(get.headers['content-length']), Buffer.byteLength(get.text), p);
+      }
+    } finally {
+      await s.close();
+    }
+  });
+
   it('reports not ready with reasons', async () => {
     const s = await startTestServer({ readiness: () => ['cluster-cache not ready'] });
     try {
