@@ -65,7 +65,7 @@ export async function runE2e(peer: Peer | undefined): Promise<void> {
   const loadAvgs: Array<{ at: string; loadAvg: number[] }> = [];
   const markLoad = (at: string) => loadAvgs.push({ at, loadAvg: os.loadavg().map((l) => round(l, 2)) });
   try {
-    const [cliJs] = compileEntries(['src/cli.ts']);
+    const [cliJs] = compileEntries(['src/cli.ts', 'src/admission/workers/worker.ts']);
     log('starting a kube-apiserver + etcd (test/harness)');
     cp = await startControlPlanes({ clusters: 1, watchCache: true, namespaces: ['avi-system'] });
     const cluster = cp.clusters[0]!;

@@ -208,7 +208,7 @@ async function runComponent(peer: Peer | undefined): Promise<void> {
   try {
     const certs = await ensureLocalCertificates({ certDir });
     log('compiling amko and the bare server (tsc -> .cache/bench-build)');
-    const [cliJs, bareJs] = compileEntries(['src/cli.ts', 'bench/baseline-server.ts']);
+    const [cliJs, , bareJs] = compileEntries(['src/cli.ts', 'src/admission/workers/worker.ts', 'bench/baseline-server.ts']);
     const env = { ...process.env };
     for (const k of ['KUBECONFIG', 'KUBERNETES_SERVICE_HOST', 'PORT', 'HOST', 'LOG_LEVEL', 'GSLB_CONFIG', 'WEBHOOK_WORKERS', 'NODE_OPTIONS']) delete env[k];
     const start = async (name: ServerName, cpus: string | undefined): Promise<Server> => {
