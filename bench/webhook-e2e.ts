@@ -20,6 +20,7 @@ import path from 'node:path';
 import { ensureLocalCertificates } from '../src/certs/local.js';
 import { startControlPlanes, clusterRequest, type ControlPlanes } from '../test/harness/control-plane.js';
 import { applyWebhookConfigs, installCrds, unregisterWebhooks } from '../test/e2e/support/amko-server.js';
+import { amkoServe } from './lib/amko.js';
 import { BENCH_DIR, compileEntries, fmt, log, machine, machineTable, round, updateBenchmarksMd, writeResult } from './lib/common.js';
 import { dryRunLoad, dryRunOnce, type Answer, type ApiServerClient } from './lib/dryrun.js';
 import type { Peer } from './lib/peer.js';
@@ -87,11 +88,12 @@ export async function runE2e(peer: Peer | undefined): Promise<void> {
       if (cfg === 'none') continue;
       const port = await freePort();
       const url = `https://127.0.0.1:${port}`;
-      const serve = [cliJs!, 'serve', '--no-worker', '--host', '127.0.0.1', '--port', String(port), '--tls-cert-file', certs.certFile, '--tls-key-file', certs.keyFile];
+      const serve = ['--no-worker', '--host', '127.0.0.1', '--port', String(port), '--tls-cert-file', certs.certFile, '--tls-key-file', certs.keyFile];
+      const amko = amkoServe(cliJs!, cfg === 'amko' ? [...serve, '--kubeconfig', cluster.kubeconfigPath] : serve, env);
       const s =
         cfg === 'go'
           ? await startServer(peer!.bin, ['--host', '127.0.0.1', '--port', String(port), '--cert-dir', certDir], { url, ca: certs.ca, env })
-          : await startServer(process.execPath, cfg === 'amko' ? [...serve, '--kubeconfig', cluster.kubeconfigPath] : serve, { url, ca: certs.ca, env });
+          : await startServer(amko.cmd, amko.args, { url, ca: certs.ca, env: amko.env });
       servers.set(cfg, s);
       log(`${cfg}: pid ${s.pid} at ${url}`);
     }

@@ -31,6 +31,7 @@ import os from 'node:os';
 import path from 'node:path';
 import autocannon, { type AutocannonRequest, type AutocannonResult } from 'autocannon';
 import { ensureLocalCertificates } from '../src/certs/local.js';
+import { amkoServe, chartMemoryLimit } from './lib/amko.js';
 import { BENCH_DIR, RESULTS_DIR, compileEntries, fmt, log, machine, machineTable, percentile, round, sortedCopy, updateBenchmarksMd, writeResult } from './lib/common.js';
 import { paced } from './lib/paced.js';
 import { argValue, resolvePeer, type Peer } from './lib/peer.js';
@@ -204,6 +205,7 @@ async function runComponent(peer: Peer | undefined): Promise<void> {
   const pin = canPin(before.cpus);
   const allCpus = `0-${before.cpus - 1}`;
   const loadAvgs: Array<{ at: string; loadAvg: number[] }> = [];
+  let profiledSince = Date.now();
   const markLoad = (at: string) => loadAvgs.push({ at, loadAvg: os.loadavg().map((l) => round(l, 2)) });
   try {
     const certs = await ensureLocalCertificates({ certDir });
@@ -219,13 +221,18 @@ async function runComponent(peer: Peer | undefined): Promise<void> {
       else if (name === 'go' || name === 'go-2cores') started = await startServer(peer!.bin, ['--host', '127.0.0.1', '--port', String(port), '--cert-dir', certDir], { url, ca: certs.ca, cpus, env });
       else {
         const workers = name === 'amko' ? ['--webhook-workers', '1'] : [];
-        const prof = PROFILE && name === 'amko' ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [];
-        if (prof.length) {
+        const profiled = PROFILE && name === 'amko';
+        if (profiled) {
           rmSync(profDir, { recursive: true, force: true });
           mkdirSync(profDir, { recursive: true });
         }
-        const args = [...prof, cliJs!, 'serve', '--no-worker', '--host', '127.0.0.1', '--port', String(port), '--tls-cert-file', certs.certFile, '--tls-key-file', certs.keyFile, ...workers];
-        started = await startServer(process.execPath, args, { url, ca: certs.ca, cpus, env });
+        const serve = amkoServe(
+          cliJs!,
+          ['--no-worker', '--host', '127.0.0.1', '--port', String(port), '--tls-cert-file', certs.certFile, '--tls-key-file', certs.keyFile, ...workers],
+          profiled ? { ...env, NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profDir}` } : env,
+        );
+        if (profiled) profiledSince = Date.now();
+        started = await startServer(serve.cmd, serve.args, { url, ca: certs.ca, cpus, env: serve.env });
       }
       const s = { ...started, name };
       servers.push(s);
@@ -242,6 +249,8 @@ async function runComponent(peer: Peer | undefined): Promise<void> {
     log('warm-up');
     for (const s of servers) await saturate(s, MIX, 3);
 
+    // The profile leaves out start-up and warm-up: it starts with the measured runs.
+    const profileSkipMs = Date.now() - profiledSince;
     const saturation: Saturation[] = [];
     const rate: RateRun[] = [];
     if (pin) pinProcess(process.pid, '0');
@@ -282,7 +291,7 @@ async function runComponent(peer: Peer | undefined): Promise<void> {
     let profile: ProfileSummary | undefined;
     if (PROFILE) {
       const files = readdirSync(profDir).filter((f) => f.endsWith('.cpuprofile')).map((f) => path.join(profDir, f));
-      profile = files.map((f) => summariseProfile(f)).sort((a, b) => b.totalMs - b.idleMs - (a.totalMs - a.idleMs))[0];
+      profile = files.map((f) => summariseProfile(f, 15, profileSkipMs)).sort((a, b) => b.totalMs - b.idleMs - (a.totalMs - a.idleMs))[0];
     }
 
     const names = (phase: Server[]) => phase.map((s) => s.name);
@@ -334,7 +343,7 @@ async function runComponent(peer: Peer | undefined): Promise<void> {
         fixedRate: RATE,
         fixedRateConnections: RATE_CONNECTIONS,
         pinned: pin ? 'one-core phase: servers on CPU 1, load generator on CPU 0; two-core phase: nothing pinned' : 'not pinned (no taskset or one CPU)',
-        amko: '`amko serve --no-worker` compiled (.cache/bench-build), no cluster connection, log level info to /dev/null, metrics on',
+        amko: `\`amko serve --no-worker\` compiled (.cache/bench-build), run as the image runs it (scripts/entrypoint.sh with the chart's memory limit, ${chartMemoryLimit() / 2 ** 20} MiB: V8 old generation ${chartMemoryLimit() / 2 ** 21} MiB), no cluster connection, log level info to /dev/null, metrics on`,
         peer: peer ? { from: peer.from, note: 'controller-runtime pkg/webhook/admission GDP validator + defaulter, one JSON log line per decision to /dev/null' } : null,
       },
       saturation,

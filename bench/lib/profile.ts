@@ -64,13 +64,17 @@ function moduleOf(url: string): string {
   return url.replace(/^file:\/\//, '');
 }
 
-export function summariseProfile(file: string, top = 15): ProfileSummary {
+/** Self time by function, module and category; `skipMs`: leave out the first milliseconds (start-up, warm-up). */
+export function summariseProfile(file: string, top = 15, skipMs = 0): ProfileSummary {
   const p = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const self = new Map<number, number>();
   const samples = p.samples ?? [];
   const deltas = p.timeDeltas ?? [];
+  let at = 0;
   for (let i = 0; i < samples.length; i++) {
+    at += (deltas[i] ?? 0) / 1000;
+    if (at < skipMs) continue;
     const d = (deltas[i + 1] ?? deltas[i] ?? 0) / 1000;
     self.set(samples[i]!, (self.get(samples[i]!) ?? 0) + d);
   }

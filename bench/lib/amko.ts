@@ -1,0 +1,26 @@
+// `amko serve` as the image runs it: through scripts/entrypoint.sh, which gives V8's old
+// generation half the container's memory limit, with the chart's default limit (the
+// `resources.limits.memory` of charts/amko/values.yaml) in AMKO_MEMORY_LIMIT, as the chart sets it.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+import { REPO_ROOT } from './common.js';
+
+const UNITS: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, K: 1e3, M: 1e6, G: 1e9, '': 1 };
+
+/** The chart's default memory limit in bytes. */
+export function chartMemoryLimit(): number {
+  const values = YAML.parse(readFileSync(path.join(REPO_ROOT, 'charts', 'amko', 'values.yaml'), 'utf8')) as { resources: { limits: { memory: string } } };
+  const m = /^(\d+)(Ki|Mi|Gi|K|M|G|)$/.exec(values.resources.limits.memory);
+  if (!m) throw new Error(`cannot read the chart's memory limit ${values.resources.limits.memory}`);
+  return Number(m[1]) * UNITS[m[2]!]!;
+}
+
+/** The command, arguments and environment that run `<cliJs> serve <args>` as the image does. */
+export function amkoServe(cliJs: string, args: string[], env: NodeJS.ProcessEnv): { cmd: string; args: string[]; env: NodeJS.ProcessEnv } {
+  return {
+    cmd: '/bin/sh',
+    args: [path.join(REPO_ROOT, 'scripts', 'entrypoint.sh'), cliJs, 'serve', ...args],
+    env: { ...env, AMKO_MEMORY_LIMIT: String(chartMemoryLimit()) },
+  };
+}
