@@ -197,6 +197,22 @@ describe('cli: the amko binary', function () {
     }
   });
 
+  it('serve: --webhook-workers must be a whole number >= 1 or auto (exit 2 with the reason)', function () {
+    this.timeout(60_000); // three process starts on a loaded machine
+    for (const n of ['0', '1.5', 'many']) {
+      const r = amko(['serve', '--port', '0', '--webhook-workers', n]);
+      assert.equal(r.status, 2, `${n}: ${r.stderr}`);
+      assert.equal(r.stderr, `amko serve: invalid --webhook-workers ${n} (a whole number >= 1, or auto)\n`);
+    }
+  });
+
+  it('--help lists every command (each command module is loaded only when it runs)', () => {
+    const r = amko(['--help']);
+    assert.equal(r.status, 0, r.stderr);
+    const commands = [...r.stdout.matchAll(/^ {2}(\w+)\b/gm)].map((m) => m[1]);
+    assert.deepEqual(commands.filter((c) => c !== 'help').sort(), ['crds', 'default', 'plan', 'schemas', 'serve', 'validate']);
+  });
+
   it('--version and -V print the version from package.json and exit 0', () => {
     const pkg = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string };
     for (const flag of ['--version', '-V']) {

@@ -3,6 +3,7 @@
 // own messages) are left alone. Requests carry an `id`; the answer is a `reply` with the same id.
 import type { KindName } from '../../api/kinds.js';
 import type { KubeObject } from '../../rules/view.js';
+import { boundedDelay } from '../../timers.js';
 
 /** Settings of a worker, in its environment (AMKO_WEBHOOK_WORKER, JSON). */
 export interface WorkerSettings {
@@ -58,7 +59,7 @@ export class Requests {
       const timer = setTimeout(() => {
         this.pending.delete(id);
         reject(new Error(`no answer to ${message.amko} within ${timeoutMs} ms`));
-      }, timeoutMs);
+      }, boundedDelay(timeoutMs));
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
       try {
         this.send({ ...message, id });

@@ -17,6 +17,7 @@ import type { CertificateSource } from '../../certs/source.js';
 import type { Logger } from '../../log.js';
 import type { KubeObject } from '../../rules/view.js';
 import { registry } from '../../metrics.js';
+import { boundedDelay } from '../../timers.js';
 import type { CachedAdmissionView } from '../view.js';
 import { Requests, WORKER_SETTINGS_ENV, answer, isMessage, type ToPrimary, type ToWorker, type WorkerSettings } from './ipc.js';
 
@@ -109,7 +110,7 @@ export function createWebhookWorkerPool(opts: WebhookWorkerPoolOptions): Webhook
       log.error({ worker: w.id, code, signal, restartInMs: RESTART_DELAY_MS }, 'webhook worker exited; starting another');
       setTimeout(() => {
         if (!stopping) fork();
-      }, RESTART_DELAY_MS).unref();
+      }, boundedDelay(RESTART_DELAY_MS)).unref();
     });
     return w;
   };
@@ -179,7 +180,7 @@ export function createWebhookWorkerPool(opts: WebhookWorkerPoolOptions): Webhook
           new Promise<void>((resolve) => {
             if (w.isDead()) return resolve();
             w.once('exit', () => resolve());
-            const kill = setTimeout(() => w.process.kill('SIGKILL'), graceMs + 5000);
+            const kill = setTimeout(() => w.process.kill('SIGKILL'), boundedDelay(graceMs + 5000));
             kill.unref();
             w.once('exit', () => clearTimeout(kill));
             send(w, { amko: 'stop', graceMs });
