@@ -95,7 +95,8 @@ describe('process manager: one cache, one Lease (real kube-apiserver)', function
       const conds = (await obj.get('AMKOCluster', 'fed'))?.status?.conditions ?? [];
       return conds.some((x: { type: string; reason: string }) => x.type === 'MembersValidated' && x.reason === 'NotLeader');
     });
-    assert.ok(running.manager.leaderParts().includes(running.federator!));
+    // The manager lists a leader part once its start() resolves, which can be after its first status write.
+    await waitFor('the federator listed as a leader part', () => running!.manager.leaderParts().includes(running!.federator!));
     await obj.deleteAll('AMKOCluster');
   });
 });
