@@ -229,7 +229,8 @@ async function runComponent(peer: Peer | undefined): Promise<void> {
         const serve = amkoServe(
           cliJs!,
           ['--no-worker', '--host', '127.0.0.1', '--port', String(port), '--tls-cert-file', certs.certFile, '--tls-key-file', certs.keyFile, ...workers],
-          profiled ? { ...env, NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profDir}` } : env,
+          env,
+          profiled ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [],
         );
         if (profiled) profiledSince = Date.now();
         started = await startServer(serve.cmd, serve.args, { url, ca: certs.ca, cpus, env: serve.env });

@@ -16,11 +16,14 @@ export function chartMemoryLimit(): number {
   return Number(m[1]) * UNITS[m[2]!]!;
 }
 
-/** The command, arguments and environment that run `<cliJs> serve <args>` as the image does. */
-export function amkoServe(cliJs: string, args: string[], env: NodeJS.ProcessEnv): { cmd: string; args: string[]; env: NodeJS.ProcessEnv } {
+/**
+ * The command, arguments and environment that run `<cliJs> serve <args>` as the image does.
+ * `nodeArgs` go to node before the script (e.g. --cpu-prof, which Node 20 refuses in NODE_OPTIONS).
+ */
+export function amkoServe(cliJs: string, args: string[], env: NodeJS.ProcessEnv, nodeArgs: string[] = []): { cmd: string; args: string[]; env: NodeJS.ProcessEnv } {
   return {
     cmd: '/bin/sh',
-    args: [path.join(REPO_ROOT, 'scripts', 'entrypoint.sh'), cliJs, 'serve', ...args],
+    args: [path.join(REPO_ROOT, 'scripts', 'entrypoint.sh'), ...nodeArgs, cliJs, 'serve', ...args],
     env: { ...env, AMKO_MEMORY_LIMIT: String(chartMemoryLimit()) },
   };
 }
