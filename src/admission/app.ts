@@ -13,7 +13,7 @@ import type { ClusterView } from '../rules/view.js';
 import { boundedDelay } from '../timers.js';
 import { withLargeBodyGate } from './body-gate.js';
 import { withFastPath } from './fast-path.js';
-import { countBadRequest, countRejection, countRequest, observeDuration } from './metrics.js';
+import { countBadRequest, countDirectReads, countRejection, countRequest, observeDuration } from './metrics.js';
 import {
   BadRequest,
   decodeReview,
@@ -173,6 +173,7 @@ function readsFor(kind: KindName, operation: Operation, view: AdmissionView): { 
 /** The view with `kinds` read from the API server; the cached view when the read fails or times out. */
 async function confirmed(view: AdmissionView, kinds: KindName[], request: AdmissionRequest, opts: AdmissionAppOptions): Promise<ClusterView> {
   if (kinds.length === 0 || !view.confirm) return view;
+  countDirectReads(kinds);
   const timeoutMs = opts.confirmTimeoutMs ?? 3000;
   let timer: NodeJS.Timeout | undefined;
   try {

@@ -20,6 +20,12 @@ export const admissionRejections = counter({
   labelNames: ['kind', 'rule'] as const,
 });
 
+export const admissionDirectReads = counter({
+  name: 'amko_admission_direct_reads_total',
+  help: 'Kinds the webhook read from the API server before answering (the cache could lag: a denial to confirm, a watch not live, no GSLBConfig cached), by kind.',
+  labelNames: ['kind'] as const,
+});
+
 // Per-request updates through cached label children: prom-client validates and looks up the
 // labels on every `inc({...})`; a child per label set skips that. Label values come from the
 // request (operation), so the caches are bounded; past the bound, updates go the slow way.
@@ -50,6 +56,10 @@ export function countBadRequest(webhook: string): void {
 
 export function countRejection(kind: string, rule: string): void {
   cached(rejectionChildren, `${kind}\u0000${rule}`, () => admissionRejections.labels({ kind, rule })).inc();
+}
+
+export function countDirectReads(kinds: readonly string[]): void {
+  for (const kind of kinds) admissionDirectReads.labels({ kind }).inc();
 }
 
 export function observeDuration(webhook: string, seconds: number): void {

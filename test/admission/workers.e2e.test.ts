@@ -57,7 +57,8 @@ function post(server: AmkoServer, body: unknown, ca: string): Promise<{ status: 
   });
 }
 
-async function requestsTotal(server: AmkoServer, ca: string): Promise<number> {
+/** The sum of the metric lines of GET /metrics (every process's, summed by the primary) that start with `prefix`. */
+async function metricSum(server: AmkoServer, ca: string, prefix: string): Promise<number> {
   const text = await new Promise<string>((resolve, reject) => {
     https.get(`${server.url}/metrics`, { ca, agent: false }, (res) => {
       let data = '';
@@ -67,9 +68,12 @@ async function requestsTotal(server: AmkoServer, ca: string): Promise<number> {
   });
   return text
     .split('\n')
-    .filter((l) => l.startsWith('amko_admission_requests_total{webhook="validate"'))
+    .filter((l) => l.startsWith(prefix))
     .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
 }
+
+const requestsTotal = (server: AmkoServer, ca: string) => metricSum(server, ca, 'amko_admission_requests_total{webhook="validate"');
+const directReads = (server: AmkoServer, ca: string, kind = '') => metricSum(server, ca, `amko_admission_direct_reads_total{kind="${kind}`);
 
 describe('amko serve --webhook-workers 2: one process group (real kube-apiserver)', function () {
   this.timeout(120_000);
@@ -132,6 +136,61 @@ describe('amko serve --webhook-workers 2: one process group (real kube-apiserver
     }
     assert.deepEqual([...new Set(decisionsOf(uids).map((l) => l.worker))].sort(), [1, 2]);
     assert.equal((await requestsTotal(server, ca)) - before, uids.length);
+  });
+
+  it("every worker answers from the primary's cache: allowed CREATEs read nothing from the API server, each denial is confirmed once", async () => {
+    const cluster = cp.clusters[0]!;
+    const create = async (plural: string, obj: Record<string, any>) => {
+      const r = await clusterRequest(cluster, 'POST', `/apis/amko.vmware.com/${String(obj.apiVersion).split('/')[1]}/namespaces/avi-system/${plural}`, obj);
+      assert.equal(r.status, 201, r.body);
+    };
+    // Straight at the API server (the webhooks are not registered there): the GSLBConfig of the captured apply.
+    const gc = loadFixture('gslbconfig-create.validate').request.object;
+    await create('gslbconfigs', { apiVersion: gc.apiVersion, kind: gc.kind, metadata: { name: gc.metadata.name, namespace: 'avi-system' }, spec: gc.spec });
+    // Until the workers' replicas hold it, a GDP review still reads the GSLBConfig from the API server.
+    let n = 0;
+    const reviews = async (count: number) => {
+      const out = [];
+      for (let i = 0; i < count; i++) out.push(await post(server, review(`30000000-0000-4000-8000-${String(n++).padStart(12, '0')}`), ca));
+      return out;
+    };
+    for (let i = 0; ; i++) {
+      const before = await directReads(server, ca);
+      await reviews(4);
+      if ((await directReads(server, ca)) === before) break;
+      if (i === 40) assert.fail('the workers kept reading the API server');
+      await sleep(250);
+    }
+    const before = await directReads(server, ca);
+    for (const res of await reviews(10)) assert.deepEqual([res.status, res.json.response.allowed, res.json.response.warnings], [200, true, undefined]);
+    assert.equal((await directReads(server, ca)) - before, 0, 'allowed CREATEs answered from the replicated cache');
+
+    const gdp = loadFixture('globaldeploymentpolicy-create.validate').request.object;
+    await create('globaldeploymentpolicies', { apiVersion: gdp.apiVersion, kind: gdp.kind, metadata: { name: 'gdp-existing', namespace: 'avi-system' }, spec: gdp.spec });
+    const denied = (res: { json: any }) => res.json.response.allowed === false;
+    for (let i = 0; !denied((await reviews(1))[0]!); i++) {
+      if (i === 40) assert.fail('the existing GDP never reached the workers');
+      await sleep(250);
+    }
+    const readsBefore = await directReads(server, ca, 'GlobalDeploymentPolicy');
+    const first = n;
+    for (const res of await reviews(6)) {
+      assert.equal(res.json.response.allowed, false);
+      assert.match(res.json.response.status.message, /only one GlobalDeploymentPolicy is allowed, and avi-system\/gdp-existing already exists/);
+    }
+    assert.equal((await directReads(server, ca, 'GlobalDeploymentPolicy')) - readsBefore, 6, 'one direct read per denial');
+    const uids = Array.from({ length: 6 }, (_, i) => `30000000-0000-4000-8000-${String(first + i).padStart(12, '0')}`);
+    for (let i = 0; decisionsOf(uids).length < uids.length; i++) {
+      if (i === 40) assert.fail(`decision lines: ${decisionsOf(uids).length} of ${uids.length}`);
+      await sleep(250);
+    }
+    assert.deepEqual([...new Set(decisionsOf(uids).map((l) => l.worker))].sort(), [1, 2]);
+    const del = await clusterRequest(cluster, 'DELETE', `/apis/amko.vmware.com/${String(gdp.apiVersion).split('/')[1]}/namespaces/avi-system/globaldeploymentpolicies/gdp-existing`);
+    assert.equal(del.status, 200, del.body);
+    for (let i = 0; denied((await reviews(1))[0]!); i++) {
+      if (i === 40) assert.fail('the deleted GDP stayed in the workers');
+      await sleep(250);
+    }
   });
 
   it('serves a replaced certificate from every worker', async () => {
