@@ -2,8 +2,10 @@
 // served by two node:cluster workers on one listening socket, and everything that must run once per
 // process group runs once, in the primary (the reconcile worker and its Lease). Checked from the
 // outside: the process tree, the Lease and the log lines, which worker answered each request (its
-// decision line names it), GET /metrics summed over the processes, a replaced certificate served by
-// every worker, and a request in flight during SIGTERM answered before the group exits 0.
+// decision line names it), GET /metrics summed over the processes, the workers answering from the
+// primary's replicated cache (no direct read for an allowed CREATE, one per denial), a replaced
+// certificate served by every worker, a killed worker replaced (with the current certificate), and
+// a request in flight during SIGTERM answered before the group exits 0.
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import https from 'node:https';
@@ -210,6 +212,36 @@ describe('amko serve --webhook-workers 2: one process group (real kube-apiserver
     }
     assert.deepEqual([...new Set(decisionsOf(uids).map((l) => l.worker))].sort(), [1, 2]);
     ca = next.caPem;
+  });
+
+  it('a webhook worker that dies is replaced, and the group keeps answering', async () => {
+    const workers = () => childrenOf(server.pid).filter((c) => c.cmdline.includes('admission/workers/worker')).map((c) => c.pid);
+    const [victim, survivor] = workers();
+    process.kill(victim!, 'SIGKILL');
+    for (let i = 0; !(workers().length === 2 && !workers().includes(victim!)); i++) {
+      if (i === 80) assert.fail(`no replacement worker: ${workers().join(', ')}\n${server.logTail()}`);
+      await sleep(250);
+    }
+    assert.ok(workers().includes(survivor!));
+    assert.equal(server.logs.filter((l) => l.msg === 'webhook worker exited; starting another').length, 1, server.logTail());
+    const uids = Array.from({ length: 6 }, (_, i) => `40000000-0000-4000-8000-0000000000${String(i).padStart(2, '0')}`);
+    for (let i = 0; ; i++) {
+      // The replacement listens a moment after it is forked; until then the survivor takes every connection.
+      const res = await post(server, review(`4ffff000-0000-4000-8000-0000000000${String(i % 100).padStart(2, '0')}`), ca);
+      assert.equal(res.status, 200);
+      if (server.logs.some((l) => l.msg === 'admission decision' && l.worker === 3)) break;
+      if (i === 80) assert.fail('the replacement worker never answered');
+      await sleep(100);
+    }
+    for (const uid of uids) assert.equal((await post(server, review(uid), ca)).json.response.uid, uid);
+    for (let i = 0; decisionsOf(uids).length < uids.length; i++) {
+      if (i === 40) assert.fail(`decision lines: ${decisionsOf(uids).length} of ${uids.length}`);
+      await sleep(250);
+    }
+    // node:cluster numbers workers from 1: the replacement of worker 1 or 2 is worker 3.
+    const answeredBy = [...new Set(decisionsOf(uids).map((l) => l.worker))];
+    assert.equal(answeredBy.length, 2, `answered by workers ${answeredBy.join(', ')}`);
+    assert.ok(answeredBy.includes(3), `answered by workers ${answeredBy.join(', ')}`);
   });
 
   it('SIGTERM to the primary: a request in flight is answered, then the whole group exits 0', async () => {
