@@ -3,7 +3,8 @@
 // process group runs once, in the primary (the reconcile worker and its Lease). Checked from the
 // outside: the process tree, the Lease and the log lines, which worker answered each request (its
 // decision line names it), GET /metrics summed over the processes, the workers answering from the
-// primary's replicated cache (no direct read for an allowed CREATE, one per denial), a replaced
+// primary's replicated cache (no direct read for an allowed CREATE, one per denial), the
+// GSLBConfig's spec.logLevel applied in every worker, a replaced
 // certificate served by every worker, a killed worker replaced (with the current certificate), and
 // a request in flight during SIGTERM answered before the group exits 0.
 import assert from 'node:assert/strict';
@@ -13,6 +14,7 @@ import tls from 'node:tls';
 import { createServingCert, startControlPlanes, clusterRequest, type ControlPlanes } from '../harness/control-plane.js';
 import { installCrds, startAmkoServer, type AmkoServer } from '../e2e/support/amko-server.js';
 import { loadFixture } from './support.js';
+import { replaceSpec } from '../reconcile/e2e-helpers.js';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -192,6 +194,31 @@ describe('amko serve --webhook-workers 2: one process group (real kube-apiserver
     for (let i = 0; denied((await reviews(1))[0]!); i++) {
       if (i === 40) assert.fail('the deleted GDP stayed in the workers');
       await sleep(250);
+    }
+  });
+
+  it("the GSLBConfig's spec.logLevel reaches every worker, as it does the primary", async () => {
+    const gcPath = '/apis/amko.vmware.com/v1alpha1/namespaces/avi-system/gslbconfigs/gc-1';
+    const gcSpec = loadFixture('gslbconfig-create.validate').request.object.spec;
+    let batch = 0;
+    /** Ten reviews on fresh connections (both workers), and the decision lines they left after 1.5 s. */
+    const decisionsOfBatch = async () => {
+      const uids = Array.from({ length: 10 }, (_, i) => `50000000-0000-4000-8000-${String(batch * 100 + i).padStart(12, '0')}`);
+      batch++;
+      for (const uid of uids) assert.equal((await post(server, review(uid), ca)).status, 200);
+      await sleep(1500);
+      return decisionsOf(uids);
+    };
+    await replaceSpec(cp.clusters[0]!, gcPath, { ...gcSpec, logLevel: 'WARN' });
+    for (let i = 0; (await decisionsOfBatch()).length > 0; i++) if (i === 20) assert.fail('decision lines still logged at WARN');
+    await replaceSpec(cp.clusters[0]!, gcPath, { ...gcSpec, logLevel: 'INFO' });
+    for (let i = 0; ; i++) {
+      const lines = await decisionsOfBatch();
+      if (lines.length === 10) {
+        assert.deepEqual([...new Set(lines.map((l) => l.worker))].sort(), [1, 2]);
+        break;
+      }
+      if (i === 20) assert.fail(`decision lines at INFO: ${lines.length} of 10`);
     }
   });
 

@@ -9,6 +9,7 @@ import { boundedDelay } from '../../timers.js';
 export interface WorkerSettings {
   host: string;
   port: number;
+  /** The primary's log level at the fork; later changes (GSLBConfig spec.logLevel) arrive as `log-level`. */
   logLevel: string;
   /** The primary has a cluster connection: the worker answers from a replica of its cache. */
   clusterView: boolean;
@@ -20,6 +21,7 @@ export type ToWorker =
   | { amko: 'certificate'; cert: string; key: string }
   | { amko: 'view'; kind: KindName; objects: KubeObject[]; watchSynced: boolean }
   | { amko: 'readiness'; reasons: string[] }
+  | { amko: 'log-level'; level: string }
   | { amko: 'collect-metrics'; id: number }
   | { amko: 'stop'; graceMs: number }
   | Reply;

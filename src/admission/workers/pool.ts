@@ -3,8 +3,9 @@
 // connection to the next worker in turn (node:cluster's round robin). Everything that must run once
 // per process group stays in the primary: the certificate source, the own-cluster cache and its
 // connection pool, the reconcile worker and its Lease, the federator. The pool
-//   - sends each worker the serving certificate (and every replacement), the primary's readiness
-//     and a replica of the own-cluster cache (each kind's list after it changes);
+//   - sends each worker the serving certificate (and every replacement), the primary's readiness,
+//     its log level (GSLBConfig spec.logLevel applies to every process) and a replica of the
+//     own-cluster cache (each kind's list after it changes);
 //   - answers a worker's direct read through the cache's connection pool, and its GET /metrics
 //     with the primary's and every worker's metrics summed (prom-client's aggregator);
 //   - starts a new worker when one exits unexpectedly, and on stop lets every worker drain.
@@ -71,6 +72,7 @@ export function createWebhookWorkerPool(opts: WebhookWorkerPoolOptions): Webhook
     const { cert, key } = opts.certificates().current();
     send(w, { amko: 'certificate', cert, key });
     send(w, { amko: 'readiness', reasons: opts.readiness() });
+    send(w, { amko: 'log-level', level: log.level });
     if (opts.cache) for (const kind of KIND_NAMES) send(w, viewMessage(kind));
   };
 
@@ -133,9 +135,12 @@ export function createWebhookWorkerPool(opts: WebhookWorkerPoolOptions): Webhook
           }),
         );
       }
-      // Readiness and a kind's watch state change without a cache event: checked twice a second.
+      // Readiness, the log level (GSLBConfig spec.logLevel, applied to this process's logger) and a
+      // kind's watch state change without an event here: checked twice a second.
       const watched = new Map<KindName, boolean>();
+      let level = log.level;
       const readinessTimer = setInterval(() => {
+        if (log.level !== level) broadcast({ amko: 'log-level', level: (level = log.level) });
         const reasons = opts.readiness();
         const text = JSON.stringify(reasons);
         if (text !== lastReadiness) broadcast({ amko: 'readiness', reasons });

@@ -17,7 +17,9 @@ import { Requests, WORKER_SETTINGS_ENV, answer, isMessage, type ToPrimary, type 
 
 const send = (m: ToPrimary) => process.send!(m);
 const settings = JSON.parse(process.env[WORKER_SETTINGS_ENV] ?? '{}') as WorkerSettings;
-const log = createLogger({ level: settings.logLevel as never, asyncStdout: true }).child({ worker: cluster.worker?.id });
+// The root follows the primary's level (log-level messages); its children follow the root.
+const rootLog = createLogger({ level: settings.logLevel as never, asyncStdout: true });
+const log = rootLog.child({ worker: cluster.worker?.id });
 const requests = new Requests((m) => process.send!(m));
 
 // What the primary tells: the certificate, its readiness, its cache.
@@ -66,6 +68,9 @@ process.on('message', (m: unknown) => {
     case 'view':
       lists.set(m.kind, m.objects);
       watched.set(m.kind, m.watchSynced);
+      break;
+    case 'log-level':
+      rootLog.level = m.level;
       break;
     case 'readiness':
       primaryNotReady = m.reasons;
