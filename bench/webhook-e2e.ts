@@ -6,7 +6,8 @@
 // caBundle), interleaved with the order rotated every round:
 //   none            no webhook: the CRD schema defaults and CEL rules only;
 //   amko            `amko serve --no-worker --kubeconfig`: as deployed, with its cluster connection
-//                   (informer cache, cross-object rules) and its default webhook workers;
+//                   (informer cache, cross-object rules) and the webhook workers of the chart's
+//                   limits.cpu (500m: the server process alone; bench/lib/amko.ts);
 //   amko-nocluster  `amko serve --no-worker` without a cluster connection (the peer's rule scope);
 //   go              the controller-runtime peer (bench/lib/peer.ts), when given.
 // Per run: requests/s, latency percentiles, and the CPU time per request of the API server, etcd

@@ -17,8 +17,8 @@
 //    to CPU 0 (when taskset and 2 CPUs are there). CPU time per request (the server's
 //    /proc/<pid>/stat utime+stime over the requests answered) is the steady figure on a shared
 //    machine; saturated requests/s depend on what else runs.
-// 2. two cores: amko with its default number of webhook workers and the peer with its default
-//    GOMAXPROCS, unpinned, saturated by the same load generator (unpinned too).
+// 2. two cores: amko with 2 webhook workers (what `auto` gives a pod with limits.cpu 2) and the
+//    peer with its default GOMAXPROCS, unpinned, saturated by the same load generator (unpinned too).
 // 3. a fixed rate (1,000 requests/s, open loop, a mix of the three bodies): latency percentiles.
 // 4. memory after the load: VmRSS, VmHWM (peak) and Pss of each server (with its workers).
 //
@@ -220,7 +220,8 @@ async function runComponent(peer: Peer | undefined): Promise<void> {
       if (name === 'bare') started = await startServer(process.execPath, [bareJs!, certs.certFile, certs.keyFile, String(port)], { url, ca: certs.ca, cpus, env });
       else if (name === 'go' || name === 'go-2cores') started = await startServer(peer!.bin, ['--host', '127.0.0.1', '--port', String(port), '--cert-dir', certDir], { url, ca: certs.ca, cpus, env });
       else {
-        const workers = name === 'amko' ? ['--webhook-workers', '1'] : [];
+        // Two cores: the workers a pod with limits.cpu 2 would run.
+        const workers = ['--webhook-workers', name === 'amko' ? '1' : '2'];
         const profiled = PROFILE && name === 'amko';
         if (profiled) {
           rmSync(profDir, { recursive: true, force: true });
@@ -390,7 +391,7 @@ function renderComponent(out: any): string {
   ];
   if (peer) {
     lines.push(
-      '### Two cores (nothing pinned; amko with its default webhook workers, the Go peer with its default GOMAXPROCS)',
+      '### Two cores (nothing pinned; amko with 2 webhook workers, as `auto` runs with limits.cpu 2; the Go peer with its default GOMAXPROCS)',
       '',
       `| Body | amko req/s | Go peer req/s | amko ÷ Go (≥ 1) | amko µs CPU/request | Go µs CPU/request |`,
       '|---|---:|---:|---:|---:|---:|',

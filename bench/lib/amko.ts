@@ -1,16 +1,31 @@
 // `amko serve` as the image runs it: through scripts/entrypoint.sh, which gives V8's old
 // generation half the container's memory limit, with the chart's default limit (the
-// `resources.limits.memory` of charts/amko/values.yaml) in AMKO_MEMORY_LIMIT, as the chart sets it.
+// `resources.limits.memory` of charts/amko/values.yaml) in AMKO_MEMORY_LIMIT, as the chart sets it;
+// and with the webhook workers `--webhook-workers auto` gives the chart's `resources.limits.cpu`
+// (this machine has no CPU quota of its own), unless the arguments name a number.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
+import { availableCpus } from '../../src/cpus.js';
 import { REPO_ROOT } from './common.js';
 
 const UNITS: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, K: 1e3, M: 1e6, G: 1e9, '': 1 };
 
+type Limits = { memory: string; cpu: string | number };
+const chartLimits = (): Limits =>
+  (YAML.parse(readFileSync(path.join(REPO_ROOT, 'charts', 'amko', 'values.yaml'), 'utf8')) as { resources: { limits: Limits } }).resources.limits;
+
+/** The chart's default CPU limit in CPUs (500m: 0.5). */
+export function chartCpuLimit(): number {
+  const cpu = String(chartLimits().cpu);
+  const m = /^(\d+(?:\.\d+)?)(m?)$/.exec(cpu);
+  if (!m) throw new Error(`cannot read the chart's CPU limit ${cpu}`);
+  return Number(m[1]) / (m[2] ? 1000 : 1);
+}
+
 /** The chart's default memory limit in bytes. */
 export function chartMemoryLimit(): number {
-  const values = YAML.parse(readFileSync(path.join(REPO_ROOT, 'charts', 'amko', 'values.yaml'), 'utf8')) as { resources: { limits: { memory: string } } };
+  const values = { resources: { limits: chartLimits() } };
   const m = /^(\d+)(Ki|Mi|Gi|K|M|G|)$/.exec(values.resources.limits.memory);
   if (!m) throw new Error(`cannot read the chart's memory limit ${values.resources.limits.memory}`);
   return Number(m[1]) * UNITS[m[2]!]!;
@@ -24,6 +39,6 @@ export function amkoServe(cliJs: string, args: string[], env: NodeJS.ProcessEnv,
   return {
     cmd: '/bin/sh',
     args: [path.join(REPO_ROOT, 'scripts', 'entrypoint.sh'), ...nodeArgs, cliJs, 'serve', ...args],
-    env: { ...env, AMKO_MEMORY_LIMIT: String(chartMemoryLimit()) },
+    env: { ...env, AMKO_MEMORY_LIMIT: String(chartMemoryLimit()), WEBHOOK_WORKERS: String(availableCpus(chartCpuLimit())) },
   };
 }
