@@ -1,7 +1,7 @@
 // A webhook worker of `amko serve --webhook-workers N` (N > 1): a node:cluster child process that
 // answers the admission webhook on the listening socket the primary shares, and nothing else. It
 // mirrors what it needs from the primary (pool.ts): the serving certificate (hot reload reaches
-// every worker), the primary's readiness and a replica of its own-cluster cache; direct reads and
+// every worker), the primary's readiness and log level, and a replica of its own-cluster cache; direct reads and
 // GET /metrics go to the primary, which holds the one connection pool to the API server and sums
 // every process's metrics. It loads only the admission modules (no client-node: the primary has it).
 import cluster from 'node:cluster';
@@ -22,7 +22,7 @@ const rootLog = createLogger({ level: settings.logLevel as never, asyncStdout: t
 const log = rootLog.child({ worker: cluster.worker?.id });
 const requests = new Requests((m) => process.send!(m));
 
-// What the primary tells: the certificate, its readiness, its cache.
+// What the primary tells: the certificate, its readiness, its log level, its cache.
 let certificate: CertificateBundle | undefined;
 const certificateListeners = new Set<(b: CertificateBundle) => void>();
 let primaryNotReady: string[] = ['primary not heard from'];
