@@ -360,6 +360,18 @@ describe('Helm chart charts/amko (real helm)', function () {
     });
   }
 
+  it('passes server.webhookWorkers as --webhook-workers; empty leaves the server default (auto, from limits.cpu); the schema refuses other values', async () => {
+    const args = (o: Obj[]) => (find(o, 'Deployment').spec.template.spec.containers[0].args as string[]).filter((a) => a.startsWith('--webhook-workers'));
+    assert.deepEqual(args(await template()), []);
+    assert.deepEqual(args(await template(['--set', 'server.webhookWorkers=2'])), ['--webhook-workers=2']);
+    assert.deepEqual(args(await template(['--set', 'server.webhookWorkers=auto'])), ['--webhook-workers=auto']);
+    for (const bad of ['0', 'many']) {
+      const r = await helm(['template', 'amko', CHART, '--namespace', 'avi-system', '--set', `server.webhookWorkers=${bad}`]);
+      assert.notEqual(r.code, 0, bad);
+      assert.match(r.stderr, /webhookWorkers/, bad);
+    }
+  });
+
   it('refuses a namespace other than avi-system', async () => {
     const r = await helm(['template', 'amko', CHART, '--namespace', 'default']);
     assert.notEqual(r.code, 0);
