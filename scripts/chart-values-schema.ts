@@ -228,7 +228,11 @@ export function valuesSchema(): JsonSchema {
       server: {
         type: 'object',
         additionalProperties: false,
-        properties: { port: { type: 'integer', minimum: 1024, maximum: 65535 } },
+        properties: {
+          port: { type: 'integer', minimum: 1024, maximum: 65535 },
+          // --webhook-workers: a number, or "auto"/empty (the server's default from limits.cpu).
+          webhookWorkers: { oneOf: [{ type: 'integer', minimum: 1, maximum: 64 }, { enum: ['', 'auto'] }] },
+        },
       },
       serviceAccount: {
         type: 'object',

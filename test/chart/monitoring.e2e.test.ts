@@ -13,9 +13,12 @@ import { helm, kubectl } from '../harness/kubectl.js';
 import { ensureChartTools, runTool, type ChartTools } from '../harness/chart-tools.js';
 import { sharedControlPlanes } from '../harness/shared.js';
 import { registry } from '../../src/metrics.js';
-// serve.js composes every component, so importing it registers every metric the server exports;
-// the Avi client module is loaded on demand (when the worker builds a client), so it is named too.
-import '../../src/commands/serve.js';
+// `amko serve` loads its parts on demand (the controllers with a cluster connection, the admission
+// app where it serves, the secret certificate manager with --cert-secret, the Avi client when the
+// worker builds one), so each is named here to register every metric the server exports.
+import '../../src/controllers.js';
+import '../../src/admission/app.js';
+import '../../src/certs/secret-source.js';
 import '../../src/avi/client.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
