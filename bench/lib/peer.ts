@@ -16,7 +16,7 @@ import { REPO_ROOT, log } from './common.js';
 
 export interface Peer {
   bin: string;
-  /** Where it came from, for the results (a path outside the repository, or the binary given). */
+  /** What it was built from, for the results: the sources' hash or the binary's name (no local path). */
   from: string;
 }
 
@@ -36,11 +36,12 @@ export function resolvePeer(argv: string[] = process.argv.slice(2)): Peer | unde
   if (bin) {
     const file = path.resolve(bin);
     if (!existsSync(file)) throw new Error(`peer binary ${file} does not exist`);
-    return { bin: file, from: file };
+    return { bin: file, from: `binary ${path.basename(file)}` };
   }
   const dir = argValue(argv, '--peer-dir') ?? process.env.AMKO_BENCH_PEER_DIR;
   if (!dir) return undefined;
-  return { bin: buildPeer(path.resolve(dir)), from: path.resolve(dir) };
+  const built = buildPeer(path.resolve(dir));
+  return { bin: built, from: `Go sources, sha256 ${path.basename(path.dirname(built))}…` };
 }
 
 function sourceFiles(dir: string): string[] {
