@@ -28,7 +28,11 @@ export interface InformerOptions {
   transform?: (obj: KubernetesObject) => KubernetesObject;
   /** How to list (default: one GET of the path). */
   list?: ListPromise<KubernetesObject>;
-  /** A 404 on list (the API is not installed, e.g. a CRD) reads as an empty list. */
+  /**
+   * A 404 on list (the API is not installed, e.g. a CRD) reads as an empty list. Such a list does not reset
+   * the backoff: the watch that follows fails the same way, and the retries back off to maxBackoffMs until
+   * the API appears (without that, a missing CRD cost a list, a failed watch and a warning every 0.5 s).
+   */
   treatMissingApiAsEmpty?: boolean;
 }
 
@@ -90,11 +94,15 @@ export interface ResilientInformer<T extends KubernetesObject> {
 export function makeResilientInformer<T extends KubernetesObject>(client: KubeClient, path: string, options: InformerOptions): ResilientInformer<T> {
   const kc = client.kubeConfig;
   const listOnce = (options.list as ListPromise<T> | undefined) ?? (() => client.request<KubernetesListObject<T>>('GET', path));
+  /** The last list found the API missing (read as empty). */
+  let apiMissing = false;
   const listFn: ListPromise<T> = async () => {
+    apiMissing = false;
     try {
       return await listOnce();
     } catch (err) {
       if (options.treatMissingApiAsEmpty && isStatus(err, 404)) {
+        apiMissing = true;
         return { apiVersion: 'v1', kind: 'List', metadata: { resourceVersion: '' }, items: [] } as KubernetesListObject<T>;
       }
       throw err;
@@ -132,7 +140,7 @@ export function makeResilientInformer<T extends KubernetesObject>(client: KubeCl
     lastVerified = lastEvent;
     // The informer applies the list right after this promise settles.
     setImmediate(() => {
-      failures = 0;
+      if (!apiMissing) failures = 0;
       watching = !stopped;
       if (!synced) {
         synced = true;
