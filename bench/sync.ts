@@ -18,7 +18,9 @@
 // BENCH_SYNC_CONCURRENCY (8), BENCH_SYNC_RATE (the worker's Avi-call budget,
 // calls/s, default 1000, above what the simulator's latency allows, so that Avi
 // latency bounds convergence; the worker's own default is 100), BENCH_CHANGES (200),
-// BENCH_CHANGE_RATE (changes/s, 10), LOG_LEVEL (info).
+// BENCH_CHANGE_RATE (changes/s, 10), LOG_LEVEL (info), BENCH_MODEL=0 (no member-model runs). BENCH_SYNC_ONLY=worker runs only this part,
+// BENCH_SYNC_ONLY=serve only the run of the whole `amko serve` process (bench/sync-serve.ts), which
+// otherwise follows it.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,7 +28,7 @@ import { performance } from 'node:perf_hooks';
 import type { ChildProcess } from 'node:child_process';
 import { startControlPlanes, clusterRequest, type ClusterHandle, type ControlPlanes } from '../test/harness/control-plane.js';
 import { startAviSimulator, type AviSimulator, type RequestLogEntry } from '../test/avi-sim/server.js';
-import { createWithStatus, installAmkoCrds, installRouteCrd, k, mergePatch } from '../test/reconcile/e2e-helpers.js';
+import { mergePatch } from '../test/reconcile/e2e-helpers.js';
 import {
   RESULTS_DIR,
   ask,
@@ -44,7 +46,9 @@ import {
   updateBenchmarksMd,
   writeResult,
 } from './lib/common.js';
-import { APP, CLUSTERS, COLLECTIONS, NAMESPACE, TRAFFIC, benchObjects, fqdn, ip, kindOf, pool, type Expected } from './sync-objects.js';
+import { CLUSTERS, COLLECTIONS, NAMESPACE, fqdn, ip, kindOf } from './sync-objects.js';
+import { NS, createObjects, isWrite, setup, sleep, verify } from './sync-setup.js';
+import { runServe } from './sync-serve.js';
 
 const N = Number(process.env.BENCH_FQDNS ?? 10_000);
 const LATENCY = Number(process.env.BENCH_AVI_LATENCY_MS ?? 20);
@@ -53,101 +57,10 @@ const QUEUE_RATE = Number(process.env.BENCH_SYNC_RATE ?? 1000);
 const CHANGES = Number(process.env.BENCH_CHANGES ?? 200);
 const CHANGE_RATE = Number(process.env.BENCH_CHANGE_RATE ?? 10);
 const LOG_LEVEL = process.env.LOG_LEVEL ?? 'info';
+/** BENCH_MODEL=0 skips the member-model runs (e.g. a 30k run, where the worker's RSS is measured directly). */
+const MODEL = process.env.BENCH_MODEL !== '0';
 /** Result file and BENCHMARKS.md section (a variant run, e.g. with the worker's default queue settings, keeps its own). */
 const RESULT_NAME = process.env.BENCH_NAME ?? 'sync';
-const NS = 'avi-system';
-const UUID = '3d2c1b0a-9f8e-4d7c-8b6a-5f4e3d2c1b0a';
-const CREATED_BY = `amko-${UUID}`;
-const PASSWORD = 'sim-Secret-pw#1';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const isWrite = (e: RequestLogEntry) => e.method !== 'GET' && e.path !== '/login' && e.path !== '/logout';
-
-/** Mismatches between the simulator's GslbServices and the expectation (empty = converged). */
-function verify(sim: AviSimulator, expected: Expected, limit = 5): { gs: number; hms: number; problems: string[] } {
-  const problems: string[] = [];
-  const records = sim.store.records('gslbservice');
-  const seen = new Set<string>();
-  for (const r of records) {
-    const d = r.data as { name?: string; created_by?: string; groups?: Array<{ members?: Array<{ ip?: { addr?: string }; ratio?: number }> }>; health_monitor_refs?: string[] };
-    if (d.created_by !== CREATED_BY || !d.name) continue;
-    const want = expected.get(d.name);
-    if (!want) {
-      if (problems.length < limit) problems.push(`unexpected GslbService ${d.name}`);
-      continue;
-    }
-    seen.add(d.name);
-    const got = new Map<string, number>();
-    for (const g of d.groups ?? []) for (const m of g.members ?? []) got.set(m.ip?.addr ?? '', m.ratio ?? 1);
-    const ok = got.size === want.size && [...want].every(([a, w]) => got.get(a) === w);
-    if (!ok && problems.length < limit) problems.push(`${d.name}: members ${JSON.stringify([...got])}, want ${JSON.stringify([...want])}`);
-    if (!ok) problems.push('');
-    for (const ref of d.health_monitor_refs ?? []) {
-      const uuid = ref.replace(/^.*\//, '').replace(/#.*$/, '');
-      if (!sim.store.getRecord('healthmonitor', uuid)) {
-        if (problems.length < limit) problems.push(`${d.name}: health monitor ${ref} missing`);
-        problems.push('');
-      }
-    }
-  }
-  const missing = expected.size - seen.size;
-  if (missing > 0) problems.unshift(`${missing} GslbServices missing`);
-  return { gs: seen.size, hms: sim.store.count('healthmonitor'), problems: problems.filter(Boolean) };
-}
-
-async function setup(cp: ControlPlanes, sim: AviSimulator): Promise<void> {
-  const c1 = cp.cluster('cluster1');
-  await installAmkoCrds(c1);
-  await installRouteCrd(cp.cluster('cluster2'));
-  await k(c1, 'POST', `/api/v1/namespaces/${NS}/secrets`, {
-    apiVersion: 'v1',
-    kind: 'Secret',
-    metadata: { name: 'gslb-avi-secret' },
-    stringData: { username: 'admin', password: PASSWORD },
-  });
-  await k(c1, 'POST', `/apis/amko.vmware.com/v1alpha1/namespaces/${NS}/gslbconfigs`, {
-    apiVersion: 'amko.vmware.com/v1alpha1',
-    kind: 'GSLBConfig',
-    metadata: { name: 'gc-bench', annotations: { 'amko.vmware.com/amko-uuid': UUID } },
-    spec: {
-      gslbLeader: { credentials: 'gslb-avi-secret', controllerIP: sim.host, tenant: 'admin' },
-      memberClusters: CLUSTERS.map((c) => ({ clusterContext: c })),
-      refreshInterval: 3600,
-    },
-  });
-  await k(c1, 'POST', `/apis/amko.vmware.com/v1alpha2/namespaces/${NS}/globaldeploymentpolicies`, {
-    apiVersion: 'amko.vmware.com/v1alpha2',
-    kind: 'GlobalDeploymentPolicy',
-    metadata: { name: 'global-gdp' },
-    spec: {
-      matchRules: { appSelector: { label: { app: APP } } },
-      matchClusters: CLUSTERS.map((c) => ({ cluster: c })),
-      trafficSplit: CLUSTERS.map((c) => ({ cluster: c, ...TRAFFIC[c] })),
-    },
-  });
-}
-
-async function createObjects(cp: ControlPlanes, n: number): Promise<{ expected: Expected; objects: number; ms: number }> {
-  const { objects, expected } = benchObjects(n);
-  const t0 = performance.now();
-  let done = 0;
-  await pool(objects, 48, async (o) => {
-    const spec = (o.obj as { spec?: Record<string, unknown> }).spec;
-    if (o.collection === COLLECTIONS.services && spec) spec.allocateLoadBalancerNodePorts = false;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await createWithStatus(cp.cluster(o.cluster), o.collection, o.obj);
-        break;
-      } catch (err) {
-        if (attempt >= 5) throw err;
-        await sleep(200 * (attempt + 1));
-      }
-    }
-    if (++done % 1000 === 0) log(`  ${done}/${objects.length} objects`);
-  });
-  return { expected, objects: objects.length, ms: performance.now() - t0 };
-}
-
 async function main(): Promise<void> {
   const before = machine();
   log(`machine: ${before.cpus} CPUs (${before.cpuModel}), load ${before.loadAvg.join(' ')}, node ${before.node}`);
@@ -336,7 +249,7 @@ async function main(): Promise<void> {
 
     // --- member-model memory at 10k and 30k ----------------------------------
     const model: Record<string, unknown> = {};
-    for (const n of [N, 3 * N]) {
+    for (const n of MODEL ? [N, 3 * N] : []) {
       log(`member-model layer at ${n} FQDNs`);
       const { ready } = await startChild(modelJs, [String(n)], { nodeArgs: ['--expose-gc'] });
       model[String(n)] = ready.result;
@@ -408,7 +321,9 @@ function renderMarkdown(out: any): string {
       ? `| Change → Avi write latency while a full resync runs (${out.changeLatencyDuringResync.observed}/${out.changeLatencyDuringResync.changes} changes at ${out.changeLatencyDuringResync.ratePerSecond}/s) | p50 ${out.changeLatencyDuringResync.p50Ms} ms, p99 ${out.changeLatencyDuringResync.p99Ms} ms, max ${out.changeLatencyDuringResync.maxMs} ms | p99 ≤ 1000 ms | ${out.changeLatencyDuringResync.p99Ms <= 1000 && out.changeLatencyDuringResync.observed === out.changeLatencyDuringResync.changes ? '✅' : '❌'} |`
       : null,
     `| Avi writes during an unchanged full resync | ${out.resync.aviWrites} (${out.resync.aviCalls} calls, ${out.resync.durationS} s) | exactly 0 | ${out.resync.aviWrites === 0 ? '✅' : '❌'} |`,
-    `| Worker RSS at ${out.settings.fqdns} FQDNs (after convergence; peak ${out.worker.peakRssMiB} MiB) | ${out.worker.rssAt10kMiB} MiB | — | — |`,
+    out.settings.fqdns >= 30_000
+      ? `| Worker peak RSS at ${out.settings.fqdns} FQDNs, measured (VmHWM; ${out.worker.rssAt10kMiB} MiB after convergence, heap ${out.worker.heapUsedAfterGcMiB} MiB after a full GC) | ${out.worker.peakRssMiB} MiB (${round(out.worker.peakRssMiB * 1.048576, 0)} MB) | ≤ 300 MB | ${out.worker.peakRssMiB * 1.048576 <= 300 ? '✅' : '❌'} |`
+      : `| Worker RSS at ${out.settings.fqdns} FQDNs (after convergence; peak ${out.worker.peakRssMiB} MiB) | ${out.worker.rssAt10kMiB} MiB | — | — |`,
     m10 && m30
       ? `| RSS at ${3 * out.settings.fqdns} FQDNs | ≈ ${est30} MiB (worker at ${out.settings.fqdns} + model-layer growth ${m10.rssMiB} → ${m30.rssMiB} MiB) | ${3 * out.settings.fqdns >= 30_000 ? `≤ 300 MB | ${est30 !== undefined && est30 * 1.048576 <= 300 ? '✅' : '❌'}` : '(target is at 30,000) | —'} |`
       : null,
@@ -425,5 +340,7 @@ if (process.argv.includes('--render')) {
   const { readFileSync } = await import('node:fs');
   updateBenchmarksMd(RESULT_NAME, renderMarkdown(JSON.parse(readFileSync(path.join(RESULTS_DIR, `${RESULT_NAME}.json`), 'utf8'))));
 } else {
-  await main();
+  const only = process.env.BENCH_SYNC_ONLY;
+  if (only !== 'serve') await main();
+  if (only !== 'worker') await runServe();
 }

@@ -1,21 +1,11 @@
 // Server-side dry-run CREATEs against a kube-apiserver, the way kubectl and client-go talk to it:
 // one HTTP/2 connection with the admin client certificate, `concurrency` requests in flight.
-import http2 from 'node:http2';
+import type http2 from 'node:http2';
 import { performance } from 'node:perf_hooks';
 import { percentile, round, sortedCopy } from './common.js';
+import { connect, request, type Answer, type ApiServerClient } from './h2.js';
 
-export interface ApiServerClient {
-  url: string;
-  caPem: string;
-  clientCertPem: string;
-  clientKeyPem: string;
-}
-
-export interface Answer {
-  status: number;
-  body: string;
-  warnings: string[];
-}
+export type { Answer, ApiServerClient };
 
 export interface DryRunResult {
   requests: number;
@@ -25,28 +15,7 @@ export interface DryRunResult {
   statuses: Record<string, number>;
 }
 
-function post(session: http2.ClientHttp2Session, path: string, body: string): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = session.request({ ':method': 'POST', ':path': path, 'content-type': 'application/json', accept: 'application/json' });
-    let status = 0;
-    let warnings: string[] = [];
-    let text = '';
-    req.setEncoding('utf8');
-    req.on('response', (h) => {
-      status = Number(h[':status']);
-      const w = h.warning;
-      warnings = w === undefined ? [] : Array.isArray(w) ? w : [w];
-    });
-    req.on('data', (c: string) => (text += c));
-    req.on('end', () => resolve({ status, body: text, warnings }));
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-function connect(c: ApiServerClient): http2.ClientHttp2Session {
-  return http2.connect(c.url, { ca: c.caPem, cert: c.clientCertPem, key: c.clientKeyPem });
-}
+const post = (session: http2.ClientHttp2Session, path: string, body: string) => request(session, 'POST', path, body);
 
 /** One request on a fresh connection (for probes). */
 export async function dryRunOnce(c: ApiServerClient, path: string, body: unknown): Promise<Answer> {

@@ -114,7 +114,7 @@ export function schemalessCrd(group: string, version: string, names: { kind: str
   };
 }
 
-async function applyCrd(cluster: ClusterHandle, crd: any): Promise<void> {
+export async function applyCrd(cluster: ClusterHandle, crd: any): Promise<void> {
   const base = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';
   const r = await kTry(cluster, 'POST', base, crd);
   if (r.status === 409) {
