@@ -305,7 +305,7 @@ function renderMarkdown(out: any): string {
   const growth = m10 && m30 ? round((m30.rssMiB - m10.baseRssMiB) / (m10.rssMiB - m10.baseRssMiB), 2) : undefined;
   return [
     out.settings.resultName && out.settings.resultName !== 'sync'
-      ? `## Sync loop, variant \`${out.settings.resultName}\` (\`BENCH_NAME=${out.settings.resultName} BENCH_FQDNS=${out.settings.fqdns} BENCH_SYNC_CONCURRENCY=${out.settings.queueConcurrency} BENCH_SYNC_RATE=${out.settings.queueRatePerSecond} npm run bench:sync\`)`
+      ? `## Sync loop, variant \`${out.settings.resultName}\` (\`BENCH_NAME=${out.settings.resultName} BENCH_FQDNS=${out.settings.fqdns} BENCH_SYNC_CONCURRENCY=${out.settings.queueConcurrency} BENCH_SYNC_RATE=${out.settings.queueRatePerSecond}${out.changeLatency.changes === 0 ? ' BENCH_CHANGES=0' : ''}${Object.keys(out.model).length === 0 ? ' BENCH_MODEL=0' : ''} BENCH_SYNC_ONLY=worker npm run bench:sync\`)`
       : '## Sync loop (`npm run bench:sync`)',
     '',
     machineTable(out.machine, out.loadAvgAfter),
@@ -316,7 +316,9 @@ function renderMarkdown(out: any): string {
     '|---|---|---|---|',
     `| Start → fully converged (${c.gslbServices} GslbServices, ${c.healthMonitors} health monitors) | ${c.convergedS} s; ${c.aviCallsPerSecond} Avi calls/s at concurrency ${c.concurrency} (${round(c.aviCallsPerSecond / c.callBudgetPerSecond, 2)} of the ${c.callBudgetPerSecond} calls/s that ${c.concurrency} × 1/${out.settings.avi.match(/\d+/)?.[0]} ms allows); worker CPU ${round(c.workerCpuShareOfOneCore * 100, 0)}% of one core | limited by the Avi call budget (≥ 0.7 of it used), not by our CPU (< 50% of a core) | ${c.workerCpuShareOfOneCore < 0.5 && c.aviCallsPerSecond >= 0.7 * c.callBudgetPerSecond ? '✅' : '❌'} |`,
     `| Avi calls per converged GslbService | ${c.aviCallsPerGs} (${c.aviCalls} calls: ${c.calls.hmCreate} HM POST, ${c.calls.gsCreate} GS POST, ${c.calls.hmUpdate + c.calls.gsUpdate} PUT, ${c.calls.gets} GET) | — | — |`,
-    `| Change → Avi write latency, ${out.changeLatency.observed}/${out.changeLatency.changes} single changes at ${out.changeLatency.ratePerSecond}/s | p50 ${out.changeLatency.p50Ms} ms, p99 ${out.changeLatency.p99Ms} ms | p99 ≤ 1000 ms | ${out.changeLatency.p99Ms <= 1000 && out.changeLatency.observed === out.changeLatency.changes ? '✅' : '❌'} |`,
+    out.changeLatency.changes > 0
+      ? `| Change → Avi write latency, ${out.changeLatency.observed}/${out.changeLatency.changes} single changes at ${out.changeLatency.ratePerSecond}/s | p50 ${out.changeLatency.p50Ms} ms, p99 ${out.changeLatency.p99Ms} ms | p99 ≤ 1000 ms | ${out.changeLatency.p99Ms <= 1000 && out.changeLatency.observed === out.changeLatency.changes ? '✅' : '❌'} |`
+      : null,
     out.changeLatencyDuringResync
       ? `| Change → Avi write latency while a full resync runs (${out.changeLatencyDuringResync.observed}/${out.changeLatencyDuringResync.changes} changes at ${out.changeLatencyDuringResync.ratePerSecond}/s) | p50 ${out.changeLatencyDuringResync.p50Ms} ms, p99 ${out.changeLatencyDuringResync.p99Ms} ms, max ${out.changeLatencyDuringResync.maxMs} ms | p99 ≤ 1000 ms | ${out.changeLatencyDuringResync.p99Ms <= 1000 && out.changeLatencyDuringResync.observed === out.changeLatencyDuringResync.changes ? '✅' : '❌'} |`
       : null,
