@@ -20,6 +20,7 @@ import { MemberKubeconfig } from '../kube/kubeconfig.js';
 import type { Logger } from '../log.js';
 import type { OwnClusterCache, OwnKind } from '../manager/cache.js';
 import type { Runnable } from '../manager/manager.js';
+import { compileSchemas } from '../rules/schema.js';
 import { AviClientHolder, defaultAviFactory, type AviConnection } from './avi-session.js';
 import { AviStateCache } from './avi-state.js';
 import { CrStatusWriter } from './cr-status.js';
@@ -290,6 +291,9 @@ export class ReconcileWorker implements Runnable {
       s.own.onEvent('GlobalDeploymentPolicy', policy),
       s.own.onEvent('GSLBHostRule', policy),
     ];
+    // The policy's validators are compiled now, while the term waits for the cache, Avi and the member
+    // clusters, not on the first evaluation right before the first Avi write.
+    setImmediate(compileSchemas);
     // Nothing is decided before every kind the worker reads has been listed (e.g. the credentials Secret).
     void s.own.waitForSync([...WORKER_KINDS]).then(
       () => {
