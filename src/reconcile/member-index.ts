@@ -9,6 +9,8 @@ export class MemberIndex {
   private objMembers = new Map<string, NamedMember[]>();
   /** key -> ids of the objects with members for it. */
   private keyObjs = new Map<string, Set<string>>();
+  /** Member records per cluster, kept as objects change (read every second for the metrics). */
+  private perCluster = new Map<string, number>();
 
   /** Keys changed inside batch(), reported when it ends. */
   private deferred?: Set<string>;
@@ -34,6 +36,7 @@ export class MemberIndex {
   clear(): void {
     this.objMembers.clear();
     this.keyObjs.clear();
+    this.perCluster.clear();
   }
 
   /** Replaces an object's members; reports the keys whose member set changed. */
@@ -49,6 +52,8 @@ export class MemberIndex {
     }
     if (members.length > 0) this.objMembers.set(objId, members);
     else this.objMembers.delete(objId);
+    for (const m of old) this.count(m.cluster, -1);
+    for (const m of members) this.count(m.cluster, 1);
     for (const m of members) {
       const k = gsKey(m.tenant, m.gsName);
       let s = this.keyObjs.get(k);
@@ -82,9 +87,13 @@ export class MemberIndex {
   }
 
   /** Member records per cluster (metrics). */
-  countsByCluster(): Map<string, number> {
-    const perCluster = new Map<string, number>();
-    for (const ms of this.objMembers.values()) for (const m of ms) perCluster.set(m.cluster, (perCluster.get(m.cluster) ?? 0) + 1);
-    return perCluster;
+  countsByCluster(): ReadonlyMap<string, number> {
+    return this.perCluster;
+  }
+
+  private count(cluster: string, delta: number): void {
+    const n = (this.perCluster.get(cluster) ?? 0) + delta;
+    if (n === 0) this.perCluster.delete(cluster);
+    else this.perCluster.set(cluster, n);
   }
 }
