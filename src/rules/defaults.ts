@@ -52,6 +52,20 @@ export const DEFAULT_PATHS: Readonly<Record<KindName, ReadonlyArray<readonly [pa
   AMKOCluster: [['spec.isLeader', DEFAULTS.isLeader]],
 };
 
+/** One step of a default's path: `key`, or each entry of the list `key` (`key[]`). */
+interface Segment {
+  key: string;
+  list: boolean;
+}
+
+/** DEFAULT_PATHS split once, not on every request. */
+const SEGMENTS = Object.fromEntries(
+  Object.entries(DEFAULT_PATHS).map(([kind, paths]) => [
+    kind,
+    paths.map(([path, value]) => [path.split('.').map((seg) => (seg.endsWith('[]') ? { key: seg.slice(0, -2), list: true } : { key: seg, list: false })), value] as const),
+  ]),
+) as unknown as Record<KindName, ReadonlyArray<readonly [readonly Segment[], unknown]>>;
+
 /**
  * Deep copy of a JSON value without recursion: structuredClone (and JSON.stringify)
  * overflow the stack on a few thousand levels of nesting, which any request body may carry.
@@ -93,37 +107,39 @@ export function defaultsShared(kind: KindName, input: unknown, ctx: DefaultsCont
 
 function applyDefaults(kind: KindName, o: Obj, ctx: DefaultsContext, copyOnWrite: boolean): Obj {
   // Nodes this call made (the root, and copies along defaulted paths): written in place.
-  const own = new WeakSet<object>([o]);
+  const own = new Set<object>([o]);
   const writable = <T extends object>(v: T): T => {
     if (!copyOnWrite || own.has(v)) return v;
     const c = (Array.isArray(v) ? [...v] : { ...v }) as T;
     own.add(c);
     return c;
   };
-  /** Sets `value` at the path `segs` below `parent` wherever it is absent; lists (`x[]`) apply to each object entry. */
-  const setAt = (parent: Obj, segs: readonly string[], value: unknown): void => {
-    const [head, ...rest] = segs as [string, ...string[]];
-    if (rest.length === 0) {
-      if (parent[head] === undefined) parent[head] = isObj(value) ? deepCopy(value) : value;
+  /** Sets `value` at `path[i..]` below `parent` wherever it is absent; lists (`x[]`) apply to each object entry. */
+  const setAt = (parent: Obj, path: readonly Segment[], i: number, value: unknown): void => {
+    const { key, list } = path[i]!;
+    if (i === path.length - 1) {
+      if (parent[key] === undefined) parent[key] = isObj(value) ? deepCopy(value) : value;
       return;
     }
-    const key = head.endsWith('[]') ? head.slice(0, -2) : head;
     const child = parent[key];
-    if (head.endsWith('[]')) {
+    if (list) {
       if (!Array.isArray(child)) return;
-      const list = writable(child);
-      parent[key] = list;
-      list.forEach((e, i) => {
-        if (!isObj(e)) return;
-        list[i] = writable(e);
-        setAt(list[i] as Obj, rest, value);
-      });
+      const copy = writable(child);
+      parent[key] = copy;
+      for (let j = 0; j < copy.length; j++) {
+        const e: unknown = copy[j];
+        if (!isObj(e)) continue;
+        const w = writable(e);
+        copy[j] = w;
+        setAt(w, path, i + 1, value);
+      }
     } else if (isObj(child)) {
-      parent[key] = writable(child);
-      setAt(parent[key] as Obj, rest, value);
+      const w = writable(child);
+      parent[key] = w;
+      setAt(w, path, i + 1, value);
     }
   };
-  for (const [path, value] of DEFAULT_PATHS[kind]) setAt(o, path.split('.'), value);
+  for (const [path, value] of SEGMENTS[kind]) setAt(o, path, 0, value);
 
   if (kind === 'GSLBConfig') {
     // The instance UUID: kept from the stored object on UPDATE, else a new one.

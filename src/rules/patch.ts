@@ -5,7 +5,10 @@ import type { Operation } from 'fast-json-patch';
 import { deepCopy } from './defaults.js';
 
 function keysOf(v: object): string[] {
-  return Array.isArray(v) ? Array.from({ length: v.length }, (_, i) => String(i)) : Object.keys(v);
+  if (!Array.isArray(v)) return Object.keys(v);
+  const keys = new Array<string>(v.length);
+  for (let i = 0; i < v.length; i++) keys[i] = String(i);
+  return keys;
 }
 
 function escape(key: string): string {
