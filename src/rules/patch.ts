@@ -44,16 +44,18 @@ export function compare(tree1: unknown, tree2: unknown): Operation[] {
     if (f.t >= 0) {
       const key = f.oldKeys[f.t--]!;
       const oldVal = f.mirror[key];
-      const p = `${f.path}/${escape(key)}`;
+      // The path is built only for a subtree or an operation: most keys are unchanged.
+      const at = () => `${f.path}/${escape(key)}`;
       if (has(f.obj, key) && !(f.obj[key] === undefined && oldVal !== undefined && !Array.isArray(f.obj))) {
         const newVal = f.obj[key];
+        if (oldVal === newVal) continue;
         if (typeof oldVal === 'object' && oldVal !== null && typeof newVal === 'object' && newVal !== null && Array.isArray(oldVal) === Array.isArray(newVal)) {
-          if (oldVal !== newVal) stack.push(frame(oldVal, newVal, p));
-        } else if (oldVal !== newVal) {
-          patches.push({ op: 'replace', path: p, value: copy(newVal) });
+          stack.push(frame(oldVal, newVal, at()));
+        } else {
+          patches.push({ op: 'replace', path: at(), value: copy(newVal) });
         }
       } else if (Array.isArray(f.mirror) === Array.isArray(f.obj)) {
-        patches.push({ op: 'remove', path: p });
+        patches.push({ op: 'remove', path: at() });
         f.deleted = true;
       } else {
         patches.push({ op: 'replace', path: f.path, value: f.obj });
