@@ -125,15 +125,21 @@ function sortByDocumentOrder(errors: FieldError[], input: unknown): void {
   while (stack.length) {
     const [v, path, parentKey] = stack.pop()!;
     pos.set(path, n++);
+    // Only the kids on the way to an error, in document order (pushed in reverse: popped first to last).
     const kids: Array<[unknown, string, string]> = [];
-    if (Array.isArray(v)) v.forEach((x, i) => kids.push([x, `${path}[${i}]`, '']));
-    else if (isObj(v)) {
-      for (const [k, x] of Object.entries(v)) {
-        const p = MAP_FIELDS.has(parentKey) || !IDENT.test(k) ? `${path}[${k}]` : path ? `${path}.${k}` : k;
-        kids.push([x, p, k]);
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        const p = `${path}[${i}]`;
+        if (needed.has(p)) kids.push([v[i], p, '']);
+      }
+    } else if (isObj(v)) {
+      const asMap = MAP_FIELDS.has(parentKey);
+      for (const k of Object.keys(v)) {
+        const p = asMap || !IDENT.test(k) ? `${path}[${k}]` : path ? `${path}.${k}` : k;
+        if (needed.has(p)) kids.push([v[k], p, k]);
       }
     }
-    for (let j = kids.length - 1; j >= 0; j--) if (needed.has(kids[j]![1])) stack.push(kids[j]!);
+    for (let j = kids.length - 1; j >= 0; j--) stack.push(kids[j]!);
   }
   const positionOf = (field: string): number => {
     for (let f = field; f; f = parentOf(f)) {

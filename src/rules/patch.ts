@@ -15,6 +15,11 @@ function escape(key: string): string {
   return key.includes('/') || key.includes('~') ? key.replace(/~/g, '~0').replace(/\//g, '~1') : key;
 }
 
+/** The JSON pointer of `key` below `path`; built only for a subtree to walk or an operation, as most keys are unchanged. */
+function pointer(path: string, key: string): string {
+  return `${path}/${escape(key)}`;
+}
+
 function copy(v: unknown): unknown {
   if (v === undefined) return null;
   return v !== null && typeof v === 'object' ? deepCopy(v) : v;
@@ -44,18 +49,16 @@ export function compare(tree1: unknown, tree2: unknown): Operation[] {
     if (f.t >= 0) {
       const key = f.oldKeys[f.t--]!;
       const oldVal = f.mirror[key];
-      // The path is built only for a subtree or an operation: most keys are unchanged.
-      const at = () => `${f.path}/${escape(key)}`;
       if (has(f.obj, key) && !(f.obj[key] === undefined && oldVal !== undefined && !Array.isArray(f.obj))) {
         const newVal = f.obj[key];
         if (oldVal === newVal) continue;
         if (typeof oldVal === 'object' && oldVal !== null && typeof newVal === 'object' && newVal !== null && Array.isArray(oldVal) === Array.isArray(newVal)) {
-          stack.push(frame(oldVal, newVal, at()));
+          stack.push(frame(oldVal, newVal, pointer(f.path, key)));
         } else {
-          patches.push({ op: 'replace', path: at(), value: copy(newVal) });
+          patches.push({ op: 'replace', path: pointer(f.path, key), value: copy(newVal) });
         }
       } else if (Array.isArray(f.mirror) === Array.isArray(f.obj)) {
-        patches.push({ op: 'remove', path: at() });
+        patches.push({ op: 'remove', path: pointer(f.path, key) });
         f.deleted = true;
       } else {
         patches.push({ op: 'replace', path: f.path, value: f.obj });
@@ -66,7 +69,7 @@ export function compare(tree1: unknown, tree2: unknown): Operation[] {
     const newKeys = keysOf(f.obj);
     if (!f.deleted && newKeys.length === f.oldKeys.length) continue;
     for (const key of newKeys) {
-      if (!has(f.mirror, key) && f.obj[key] !== undefined) patches.push({ op: 'add', path: `${f.path}/${escape(key)}`, value: copy(f.obj[key]) });
+      if (!has(f.mirror, key) && f.obj[key] !== undefined) patches.push({ op: 'add', path: pointer(f.path, key), value: copy(f.obj[key]) });
     }
   }
   return patches;
