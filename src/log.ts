@@ -49,7 +49,7 @@ export interface LoggerOptions {
    * Without a destination: write stdout asynchronously (sonic-boom; lines logged while a write
    * is in flight go out together in the next one) rather than one blocking write() per line,
    * which stalls the event loop whenever the reader of a stdout pipe is slow. Lines are handed
-   * over in batches, at most LOG_BATCH_MS after the first of a batch (batchedStdout), so a busy
+   * over in batches, at most 10 ms after the first of a batch (batchedStdout), so a busy
    * webhook pays one write — one thread-pool round trip — per batch, not per decision line.
    * Every write is whole lines of at most PIPE_BUF bytes, so webhook worker processes sharing
    * the stdout pipe never interleave within a line. What is pending is flushed synchronously on
@@ -74,11 +74,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   );
 }
 
-/** How long a line may wait for others to be written with it (ms). */
-export const LOG_BATCH_MS = 10;
-
 /**
- * stdout through sonic-boom, lines joined into one write per LOG_BATCH_MS (or per PIPE_BUF bytes).
+ * stdout through sonic-boom, lines joined into one write per 10 ms (or per PIPE_BUF bytes).
  * Each asynchronous write is a thread-pool round trip (a wake-up and two context switches, then the
  * completion callback), which cost more than pino's formatting of the line; at a few thousand
  * requests per second one per decision line doubled the context switches of the process.
@@ -110,8 +107,9 @@ function batchedStdout(): pino.DestinationStream & { flush(cb?: (err?: Error) =>
       if (pendingBytes + bytes > PIPE_BUF) handOver();
       pending += line;
       pendingBytes += bytes;
-      // Not holding the process open: what is pending at exit is written by the exit hook above.
-      timer ??= setTimeout(handOver, LOG_BATCH_MS).unref();
+      // The longest a line waits for others (ms). Not holding the process open: what is pending
+      // at exit is written by the exit hook above.
+      timer ??= setTimeout(handOver, 10).unref();
     },
     flush(cb) {
       handOver();
