@@ -48,12 +48,12 @@ export interface LoggerOptions {
   /**
    * Without a destination: write stdout asynchronously (sonic-boom; lines logged while a write
    * is in flight go out together in the next one) rather than one blocking write() per line,
-   * which stalls the event loop whenever the reader of a stdout pipe is slow. Lines are handed
-   * over in batches, at most 10 ms after the first of a batch (batchedStdout), so a busy
-   * webhook pays one write — one thread-pool round trip — per batch, not per decision line.
-   * Every write is whole lines of at most PIPE_BUF bytes, so webhook worker processes sharing
-   * the stdout pipe never interleave within a line. What is pending is flushed synchronously on
-   * exit. For the long-running server.
+   * which stalls the event loop whenever the reader of a stdout pipe is slow. The lines of one
+   * event-loop turn are handed over together at its end (batchedStdout), so a busy webhook pays
+   * one write — one thread-pool round trip — per turn, not per decision line. Every write is
+   * whole lines of at most PIPE_BUF bytes, so webhook worker processes sharing the stdout pipe
+   * never interleave within a line. What is pending is flushed synchronously on exit. For the
+   * long-running server.
    */
   asyncStdout?: boolean;
 }
@@ -75,19 +75,18 @@ export function createLogger(options: LoggerOptions = {}): Logger {
 }
 
 /**
- * stdout through sonic-boom, lines joined into one write per 10 ms (or per PIPE_BUF bytes).
- * Each asynchronous write is a thread-pool round trip (a wake-up and two context switches, then the
- * completion callback), which cost more than pino's formatting of the line; at a few thousand
- * requests per second one per decision line doubled the context switches of the process.
+ * stdout through sonic-boom, the lines of one event-loop turn joined into one write (or one per
+ * PIPE_BUF bytes), handed over in the turn's check phase (setImmediate): no later than a single
+ * asynchronous write would have gone out. Each asynchronous write is a thread-pool round trip (a
+ * wake-up, two context switches, the completion callback).
  */
 function batchedStdout(): pino.DestinationStream & { flush(cb?: (err?: Error) => void): void; flushSync(): void } {
   const boom = pino.destination({ dest: 1, sync: false, maxWrite: PIPE_BUF });
   let pending = '';
   let pendingBytes = 0;
-  let timer: NodeJS.Timeout | undefined;
+  let scheduled = false;
   const handOver = () => {
-    if (timer !== undefined) clearTimeout(timer);
-    timer = undefined;
+    scheduled = false;
     if (pending === '') return;
     const lines = pending;
     pending = '';
@@ -107,9 +106,10 @@ function batchedStdout(): pino.DestinationStream & { flush(cb?: (err?: Error) =>
       if (pendingBytes + bytes > PIPE_BUF) handOver();
       pending += line;
       pendingBytes += bytes;
-      // The longest a line waits for others (ms). Not holding the process open: what is pending
-      // at exit is written by the exit hook above.
-      timer ??= setTimeout(handOver, 10).unref();
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(handOver);
+      }
     },
     flush(cb) {
       handOver();
