@@ -120,7 +120,10 @@ describe('amko serve --webhook-workers 2: one process group (real kube-apiserver
       if (i === 120) assert.fail(`no Lease held by the primary: ${JSON.stringify(await lease())}\n${server.logTail()}`);
       await sleep(250);
     }
-    const leading = server.logs.filter((l) => l.msg === 'became leader');
+    // The Lease is stored before the primary has its answer, and the line reaches stdout after that.
+    const becameLeader = () => server.logs.filter((l) => l.msg === 'became leader');
+    for (let i = 0; becameLeader().length === 0 && i < 40; i++) await sleep(50);
+    const leading = becameLeader();
     assert.equal(leading.length, 1, server.logTail());
     // The primary logs without a worker id; only webhook workers carry one.
     assert.equal(leading[0]!.worker, undefined);
