@@ -25,7 +25,7 @@ import { amkoServe, chartMemoryLimit } from './lib/amko.js';
 import { REPO_ROOT, RESULTS_DIR, compileEntries, cpuMs, log, machine, machineTable, round, rssMiB, stopChild, updateBenchmarksMd, writeResult } from './lib/common.js';
 import { cpuMsOf, freePort, processTree, treeMemory } from './lib/procs.js';
 import { NAMESPACE } from './sync-objects.js';
-import { NS, createObjects, isWrite, setup, sleep, verify } from './sync-setup.js';
+import { NS, createObjects, isWrite, recordArrivals, setup, sleep, verify } from './sync-setup.js';
 
 const N = Number(process.env.BENCH_SERVE_FQDNS ?? 1000);
 const IDLE_S = Number(process.env.BENCH_IDLE_S ?? 30);
@@ -57,12 +57,7 @@ export async function runServe(): Promise<void> {
     cp = await startControlPlanes({ clusters: 3, watchCache: true, namespaces: [NS, NAMESPACE] });
     log(`  control planes up in ${cp.startupMs} ms`);
     sim = await startAviSimulator({ latencyMs: LATENCY, requestLogLimit: 2_000_000 });
-    const arrived = new WeakMap<RequestLogEntry, number>();
-    const push = sim.requestLog.push.bind(sim.requestLog);
-    sim.requestLog.push = (e: RequestLogEntry) => {
-      arrived.set(e, performance.now());
-      push(e);
-    };
+    const arrived = recordArrivals(sim);
     await setup(cp, sim);
     const created = await createObjects(cp, N);
     log(`  ${created.objects} objects in ${round(created.ms / 1000, 1)} s`);

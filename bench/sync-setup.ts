@@ -52,6 +52,17 @@ export function verify(sim: AviSimulator, expected: Expected, limit = 5): { gs: 
   return { gs: seen.size, hms: sim.store.count('healthmonitor'), problems: problems.filter(Boolean) };
 }
 
+/** Arrival time (performance.now()) of every simulator request; the request log itself has none. */
+export function recordArrivals(sim: AviSimulator): WeakMap<RequestLogEntry, number> {
+  const arrived = new WeakMap<RequestLogEntry, number>();
+  const push = sim.requestLog.push.bind(sim.requestLog);
+  sim.requestLog.push = (e: RequestLogEntry) => {
+    arrived.set(e, performance.now());
+    push(e);
+  };
+  return arrived;
+}
+
 export async function setup(cp: ControlPlanes, sim: AviSimulator): Promise<void> {
   const c1 = cp.cluster('cluster1');
   await installAmkoCrds(c1);

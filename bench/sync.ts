@@ -27,7 +27,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { ChildProcess } from 'node:child_process';
 import { startControlPlanes, clusterRequest, type ClusterHandle, type ControlPlanes } from '../test/harness/control-plane.js';
-import { startAviSimulator, type AviSimulator, type RequestLogEntry } from '../test/avi-sim/server.js';
+import { startAviSimulator, type AviSimulator } from '../test/avi-sim/server.js';
 import { mergePatch } from '../test/reconcile/e2e-helpers.js';
 import {
   RESULTS_DIR,
@@ -47,7 +47,7 @@ import {
   writeResult,
 } from './lib/common.js';
 import { CLUSTERS, COLLECTIONS, NAMESPACE, fqdn, ip, kindOf } from './sync-objects.js';
-import { NS, createObjects, isWrite, setup, sleep, verify } from './sync-setup.js';
+import { NS, createObjects, isWrite, recordArrivals, setup, sleep, verify } from './sync-setup.js';
 import { runServe } from './sync-serve.js';
 
 const N = Number(process.env.BENCH_FQDNS ?? 10_000);
@@ -75,13 +75,7 @@ async function main(): Promise<void> {
     cp = await startControlPlanes({ clusters: 3, watchCache: true, namespaces: [NS, NAMESPACE] });
     log(`  control planes up in ${cp.startupMs} ms`);
     sim = await startAviSimulator({ latencyMs: LATENCY, requestLogLimit: 2_000_000 });
-    // Arrival time of every simulator request (the request log has none).
-    const arrived = new WeakMap<RequestLogEntry, number>();
-    const push = sim.requestLog.push.bind(sim.requestLog);
-    sim.requestLog.push = (e: RequestLogEntry) => {
-      arrived.set(e, performance.now());
-      push(e);
-    };
+    const arrived = recordArrivals(sim);
     await setup(cp, sim);
     log(`creating ${N} FQDNs of member objects (with load-balancer status)`);
     const created = await createObjects(cp, N);
