@@ -134,6 +134,15 @@ function writeAllSync(fd: number, text: string): void {
   }
 }
 
+/**
+ * A child for lines that carry only scalars the caller picks (no request objects, headers or config), so
+ * pino's redaction pass, the dearest part of such a line, is skipped. It follows the parent's level, live
+ * changes included. A logger without child() (a test double) is returned as it is.
+ */
+export function unredacted(log: Logger): Logger {
+  return typeof log.child === 'function' ? log.child({}, { redact: [] }) : log;
+}
+
 /** AMKO's logLevel values (GSLBConfig spec.logLevel) mapped onto pino levels. */
 export function pinoLevel(amkoLevel: string | undefined): LevelWithSilent {
   switch (amkoLevel) {

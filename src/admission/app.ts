@@ -4,7 +4,7 @@
 import type { RequestListener } from 'node:http';
 import { AMKO_NAMESPACE, GROUP } from '../api/common.js';
 import { KINDS, isKindName, type KindName } from '../api/kinds.js';
-import type { Logger } from '../log.js';
+import { unredacted, type Logger } from '../log.js';
 import { registry } from '../metrics.js';
 import { defaultsShared, patchFor, ruleIds, validate, type Operation } from '../rules/index.js';
 import { str } from '../rules/checks.js';
@@ -77,10 +77,9 @@ export function createAdmissionApp(opts: AdmissionAppOptions): RequestListener {
  */
 export function createDecider(opts: AdmissionAppOptions): (webhook: Webhook, body: unknown) => Promise<Reply> {
   const log = opts.log;
-  // The per-request decision line carries only scalars picked below (no request objects or
-  // headers), so it skips pino's redaction pass, which cost more than the rest of the request
-  // handling together (bench/webhook.ts profile, BENCHMARKS.md).
-  const decisionLog = typeof log.child === 'function' ? log.child({}, { redact: [] }) : log;
+  // The per-request decision line carries only scalars picked below; redaction cost more than the rest
+  // of the request handling together (bench/webhook.ts profile, BENCHMARKS.md).
+  const decisionLog = unredacted(log);
   return async (webhook, body) => {
     const started = process.hrtime.bigint();
     let decoded;

@@ -5,6 +5,7 @@
 // and the observed state was listed in full.
 import type { AviError } from '../avi/errors.js';
 import { errorText } from '../kube/errors.js';
+import { unredacted } from '../log.js';
 import { withDefaults } from '../options.js';
 import { applyOperation } from './apply-op.js';
 import { isLoginRefusal } from './connect-retry.js';
@@ -46,7 +47,7 @@ export class GslbServiceController {
     keyDone: (key: string) => void,
     loginRefused: (err: AviError) => void,
   ) {
-    this.opLog = typeof s.log.child === 'function' ? s.log.child({}, { redact: [] }) : s.log;
+    this.opLog = unredacted(s.log);
     this.queue = new WorkQueue({
       ...withDefaults({ concurrency: 8 }, queue),
       handler: (key) => this.sync(key),
