@@ -4,7 +4,7 @@
 // serve` adds the certificates and the admission server to the same manager;
 // tests and benchmarks run it as it is.
 import os from 'node:os';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfigLike } from './kube/config.js';
 import { AMKO_NAMESPACE } from './api/common.js';
 import type { AMKOCluster } from './api/amkocluster.js';
 import { Federator, type FederatorOptions } from './federation/federator.js';
@@ -22,7 +22,7 @@ export const LEASE_NAME = 'amko-reconcile-worker';
 export type LeaderElectionOptions = Partial<Omit<LeaderElectionConfig, 'kubeConfig' | 'namespace' | 'identity'>>;
 
 export interface ControllersOptions {
-  kubeConfig: KubeConfig;
+  kubeConfig: KubeConfigLike;
   namespace?: string;
   log: Logger;
   /** This replica's name: its Lease identity and the Events' reportingInstance. */

@@ -7,9 +7,11 @@
 // Writes are replace-with-resourceVersion (a conflict re-reads and retries) and
 // carry the generation of the Secret they come from, so a replica with an older
 // view of the Secret never overwrites a newer bundle.
-import { AdmissionregistrationV1Api, type KubeConfig, type V1MutatingWebhookConfiguration, type V1ValidatingWebhookConfiguration } from '@kubernetes/client-node';
-import { kubeClient } from '../kube/client.js';
+import type { V1MutatingWebhookConfiguration, V1ValidatingWebhookConfiguration } from '@kubernetes/client-node';
+import { kubeClient, type KubeClient } from '../kube/client.js';
+import type { KubeConfigLike } from '../kube/config.js';
 import { statusCode } from '../kube/errors.js';
+import { webhookConfigPath, type WebhookPlural } from '../kube/paths.js';
 import type { Logger } from '../log.js';
 
 export const FAILURE_POLICY_ANNOTATION = 'amko.vmware.com/failure-policy';
@@ -51,14 +53,14 @@ export function applyBundle(cfg: AnyConfig, caBundleB64: string, generation: num
 }
 
 export class CaBundleInjector {
-  private readonly api: AdmissionregistrationV1Api;
+  private readonly client: KubeClient;
 
   constructor(
-    kc: KubeConfig,
+    kc: KubeConfigLike,
     private readonly names: WebhookNames,
     private readonly log?: Logger,
   ) {
-    this.api = kubeClient(kc).kubeConfig.makeApiClient(AdmissionregistrationV1Api);
+    this.client = kubeClient(kc);
   }
 
   /** The configurations this injector writes, as `kind/name`. */
@@ -81,8 +83,8 @@ export class CaBundleInjector {
       out.push(
         await this.injectOne(
           'ValidatingWebhookConfiguration',
-          () => this.api.readValidatingWebhookConfiguration({ name }),
-          (body) => this.api.replaceValidatingWebhookConfiguration({ name, body: body as V1ValidatingWebhookConfiguration }),
+          () => this.read<V1ValidatingWebhookConfiguration>('validatingwebhookconfigurations', name),
+          (body) => this.replace('validatingwebhookconfigurations', name, body),
           b64,
           generation,
         ),
@@ -93,8 +95,8 @@ export class CaBundleInjector {
       out.push(
         await this.injectOne(
           'MutatingWebhookConfiguration',
-          () => this.api.readMutatingWebhookConfiguration({ name }),
-          (body) => this.api.replaceMutatingWebhookConfiguration({ name, body: body as V1MutatingWebhookConfiguration }),
+          () => this.read<V1MutatingWebhookConfiguration>('mutatingwebhookconfigurations', name),
+          (body) => this.replace('mutatingwebhookconfigurations', name, body),
           b64,
           generation,
         ),
@@ -107,9 +109,17 @@ export class CaBundleInjector {
   async isInjected(caPem: string): Promise<boolean> {
     const b64 = Buffer.from(caPem).toString('base64');
     const cfgs: AnyConfig[] = [];
-    if (this.names.validating) cfgs.push(await this.api.readValidatingWebhookConfiguration({ name: this.names.validating }));
-    if (this.names.mutating) cfgs.push(await this.api.readMutatingWebhookConfiguration({ name: this.names.mutating }));
+    if (this.names.validating) cfgs.push(await this.read('validatingwebhookconfigurations', this.names.validating));
+    if (this.names.mutating) cfgs.push(await this.read('mutatingwebhookconfigurations', this.names.mutating));
     return cfgs.every((c) => (c.webhooks ?? []).every((w) => w.clientConfig?.caBundle === b64));
+  }
+
+  private read<T extends AnyConfig>(plural: WebhookPlural, name: string): Promise<T> {
+    return this.client.request<T>('GET', webhookConfigPath(plural, name));
+  }
+
+  private replace(plural: WebhookPlural, name: string, body: AnyConfig): Promise<AnyConfig> {
+    return this.client.request<AnyConfig>('PUT', webhookConfigPath(plural, name), { body });
   }
 
   private async injectOne(

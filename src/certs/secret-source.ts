@@ -14,10 +14,11 @@
 // managed: false is for user-supplied certificates (Helm values or an existing
 // Secret with ca.crt, tls.crt, tls.key): read and watched, never written; its
 // ca.crt is injected.
-import { CoreV1Api, Watch, type KubeConfig, type V1Secret } from '@kubernetes/client-node';
+import type { V1Secret } from '@kubernetes/client-node';
 import { AMKO_NAMESPACE } from '../api/common.js';
 import { backoffDelay } from '../backoff.js';
-import { kubeClient } from '../kube/client.js';
+import { kubeClient, type KubeClient, type WatchHandle } from '../kube/client.js';
+import type { KubeConfigLike } from '../kube/config.js';
 import { errorText, statusCode } from '../kube/errors.js';
 import { corePath } from '../kube/paths.js';
 import type { Logger } from '../log.js';
@@ -62,7 +63,7 @@ const metrics = {
 };
 
 export interface SecretCertificateOptions {
-  kubeConfig: KubeConfig;
+  kubeConfig: KubeConfigLike;
   namespace?: string;
   secretName?: string;
   /** false: a user-supplied certificate, read-only. Default true. */
@@ -149,7 +150,7 @@ export function secretWith(base: V1Secret | undefined, m: CertMaterial, name: st
 
 export class SecretCertificateManager implements CertificateSource {
   readonly name = 'certificates';
-  private readonly core: CoreV1Api;
+  private readonly client: KubeClient;
   private readonly injector: CaBundleInjector;
   private readonly ns: string;
   private readonly secretName: string;
@@ -166,7 +167,7 @@ export class SecretCertificateManager implements CertificateSource {
   private failures = 0;
   private syncing: Promise<void> | undefined;
   private again = false;
-  private watchReq: { abort(): void } | undefined;
+  private watchReq: WatchHandle | undefined;
   private watchTimer: NodeJS.Timeout | undefined;
   private firstReady: { promise: Promise<void>; resolve: () => void; reject: (e: unknown) => void };
   private readonly counts: CertificateManagerStats = { generation: 0, writes: 0, creates: 0, conflicts: 0, reloads: 0, injections: 0 };
@@ -176,7 +177,7 @@ export class SecretCertificateManager implements CertificateSource {
     this.ns = opts.namespace ?? AMKO_NAMESPACE;
     this.secretName = opts.secretName ?? DEFAULT_CERT_SECRET;
     this.managed = opts.managed ?? true;
-    this.core = kubeClient(opts.kubeConfig).kubeConfig.makeApiClient(CoreV1Api);
+    this.client = kubeClient(opts.kubeConfig);
     this.injector = new CaBundleInjector(opts.kubeConfig, opts.webhooks ?? DEFAULT_WEBHOOKS, opts.log);
     this.cfg = {
       caLifetimeMs: opts.caLifetimeMs ?? DEFAULT_LIFETIMES.caLifetimeMs,
@@ -355,7 +356,7 @@ export class SecretCertificateManager implements CertificateSource {
 
   private async read(): Promise<V1Secret | undefined> {
     try {
-      return await this.core.readNamespacedSecret({ name: this.secretName, namespace: this.ns });
+      return await this.client.request<V1Secret>('GET', corePath('secrets', this.ns, this.secretName));
     } catch (err) {
       if (statusCode(err) === 404) return undefined;
       throw err;
@@ -364,7 +365,7 @@ export class SecretCertificateManager implements CertificateSource {
 
   private async create(body: V1Secret): Promise<V1Secret> {
     delete body.metadata!.resourceVersion;
-    const s = await this.core.createNamespacedSecret({ namespace: this.ns, body });
+    const s = await this.client.request<V1Secret>('POST', corePath('secrets', this.ns), { body });
     this.counts.writes++;
     this.counts.creates++;
     metrics.writes.inc({ result: 'created' });
@@ -372,7 +373,7 @@ export class SecretCertificateManager implements CertificateSource {
   }
 
   private async replace(body: V1Secret): Promise<V1Secret> {
-    const s = await this.core.replaceNamespacedSecret({ name: this.secretName, namespace: this.ns, body });
+    const s = await this.client.request<V1Secret>('PUT', corePath('secrets', this.ns, this.secretName), { body });
     this.counts.writes++;
     metrics.writes.inc({ result: 'updated' });
     return s;
@@ -381,7 +382,6 @@ export class SecretCertificateManager implements CertificateSource {
   /** Watches the one Secret; every event triggers a sync. Restarts on end or error. */
   private startWatch(): void {
     if (this.stopped) return;
-    const w = new Watch(kubeClient(this.o.kubeConfig).kubeConfig);
     const restart = (err?: unknown) => {
       this.watchReq = undefined;
       if (this.stopped) return;
@@ -390,19 +390,21 @@ export class SecretCertificateManager implements CertificateSource {
       this.watchTimer = setTimeout(() => this.startWatch(), err ? 1000 : 0);
       this.watchTimer.unref?.();
     };
-    w.watch(
-      corePath('secrets', this.ns),
-      { fieldSelector: `metadata.name=${this.secretName}`, allowWatchBookmarks: false },
-      (type: string) => {
-        if (type === 'ADDED' || type === 'MODIFIED' || type === 'DELETED') this.kick();
-      },
-      (err: unknown) => restart(err),
-    ).then(
-      (req) => {
-        this.watchReq = req as { abort(): void };
-        if (this.stopped) this.watchReq.abort();
-      },
-      (err: unknown) => restart(err ?? new Error('watch failed')),
-    );
+    this.client
+      .watch(
+        corePath('secrets', this.ns),
+        { fieldSelector: `metadata.name=${this.secretName}` },
+        ({ type }) => {
+          if (type === 'ADDED' || type === 'MODIFIED' || type === 'DELETED') this.kick();
+        },
+        restart,
+      )
+      .then(
+        (req) => {
+          this.watchReq = req;
+          if (this.stopped) req.abort();
+        },
+        (err: unknown) => restart(err ?? new Error('watch failed')),
+      );
   }
 }

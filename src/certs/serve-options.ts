@@ -2,7 +2,7 @@
 // that serve composes (it is the CertificateSource of the HTTPS server). The
 // manager (and client-node with it) is loaded only when it is used.
 import { Option, type Command } from 'commander';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfigLike } from '../kube/config.js';
 import { AMKO_NAMESPACE } from '../api/common.js';
 import type { Logger } from '../log.js';
 import { parseDuration } from '../duration.js';
@@ -59,7 +59,7 @@ export function secretCertOptionsFrom(o: Record<string, unknown>, inCluster: boo
 }
 
 export async function createSecretCertificateManager(
-  kubeConfig: KubeConfig,
+  kubeConfig: KubeConfigLike,
   o: SecretCertServeOptions,
   serviceName: string | undefined,
   log?: Logger,

@@ -10,7 +10,7 @@
 // backoff for members that could not be reached. Reconciles are serialized and
 // debounced. Roles change live: the same controller starts or stops federating
 // when spec.isLeader flips.
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfigLike } from '../kube/config.js';
 import { AMKO_NAMESPACE, UUID_ANNOTATION } from '../api/common.js';
 import { KINDS } from '../api/kinds.js';
 import type { Logger } from '../log.js';
@@ -39,12 +39,12 @@ const CONDITION_OF: Record<FederatedKind, ConditionType> = {
 
 export interface FederatorOptions {
   /** The own cluster (where the AMKOCluster, GSLBConfig and GDP live). */
-  kubeConfig: KubeConfig;
+  kubeConfig: KubeConfigLike;
   /**
-   * The member-cluster kubeconfig (one context per cluster): a KubeConfig, or the configured value
+   * The member-cluster kubeconfig (one context per cluster): a KubeConfigLike, or the configured value
    * (a file path or the kubeconfig text; a file is read again on every reconcile, so a rotated one is picked up).
    */
-  memberKubeConfig?: KubeConfig | string;
+  memberKubeConfig?: KubeConfigLike | string;
   /** Default avi-system. */
   namespace?: string;
   log?: Logger;
@@ -263,7 +263,7 @@ export class Federator implements Runnable {
   }
 
   /** Undefined when none is configured; throws when the configured one cannot be read. */
-  private memberKubeConfig(): KubeConfig | undefined {
+  private memberKubeConfig(): KubeConfigLike | undefined {
     const src = this.options.memberKubeConfig;
     if (typeof src !== 'string') return src;
     return src ? new MemberKubeconfig(src).load() : undefined;
@@ -309,7 +309,7 @@ export class Federator implements Runnable {
     }
 
     // Member clients.
-    let memberKc: KubeConfig | undefined;
+    let memberKc: KubeConfigLike | undefined;
     let kcError: string | undefined;
     try {
       memberKc = this.memberKubeConfig();

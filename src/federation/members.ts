@@ -1,7 +1,8 @@
 // The follower clusters the federator talks to: one client (and, optionally,
 // watches on the federated kinds) per member context, and a per-member
 // exponential backoff for members that could not be reached.
-import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { KubeConfigLike } from '../kube/config.js';
 import { KINDS, type KindName } from '../api/kinds.js';
 import { backoffDelay } from '../backoff.js';
 import { kubeClient } from '../kube/client.js';
@@ -69,7 +70,7 @@ export class MemberPool {
   }
 
   /** The member's client for the context (rebuilt when its kubeconfig entry changed). Throws when the context is missing. */
-  async ensure(cluster: string, memberKc: KubeConfig): Promise<MemberState> {
+  async ensure(cluster: string, memberKc: KubeConfigLike): Promise<MemberState> {
     const kc = kubeConfigForContext(memberKc, cluster);
     const configKey = kc.exportConfig();
     const existing = this.members.get(cluster);

@@ -26,7 +26,7 @@
  * `onChange` fires only when role, syncToAvi, federate, clusterContext or
  * version change, never for status-only updates.
  */
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfigLike } from '../kube/config.js';
 import { AMKO_NAMESPACE } from '../api/common.js';
 import type { AMKOCluster } from '../api/amkocluster.js';
 import type { Logger } from '../log.js';
@@ -114,7 +114,7 @@ export interface WatchRoleOptions {
   informer?: ResilientInformer<AMKOCluster & { metadata?: { name?: string } }>;
 }
 
-export function watchRole(kc: KubeConfig, options: WatchRoleOptions = {}): RoleWatcher {
+export function watchRole(kc: KubeConfigLike, options: WatchRoleOptions = {}): RoleWatcher {
   const namespace = options.namespace ?? AMKO_NAMESPACE;
   const owned = !options.informer;
   const informer =

@@ -1,60 +1,14 @@
 // One client per Kubernetes cluster connection (cluster + user) in the process,
 // with one keep-alive agent that every request to that cluster goes through:
-// our JSON requests, client-node's Watch and the generated API clients.
-// client-node 1.4 builds a new https.Agent for every request (so every LIST
-// costs a TCP connection and a full TLS handshake); the KubeConfig the client
-// hands out replaces that agent with the shared one. Behind an HTTP(S)/SOCKS
-// proxy (cluster.proxyUrl) client-node's own proxy agent is kept.
+// JSON requests and watch streams alike (connection.ts applies the TLS settings
+// and credentials; client-node is loaded only for a cluster whose auth needs it).
 import http from 'node:http';
 import https from 'node:https';
-import { KubeConfig, type RequestContext } from '@kubernetes/client-node';
+import type { Cluster, KubeConfigLike, User } from './config.js';
+import { openConnection, type Connection } from './connection.js';
 import { KubeHttpError } from './errors.js';
+import { WatchEventParser, type WatchEvent } from './watch-stream.js';
 import { boundedDelay } from '../timers.js';
-
-/** TLS settings of an agent (what applyToHTTPSOptions fills in from the kubeconfig). */
-const TLS_KEYS = ['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername'] as const;
-type TlsSettings = Pick<https.AgentOptions, (typeof TLS_KEYS)[number]>;
-
-const same = (a: unknown, b: unknown) => a === b || (Buffer.isBuffer(a) && Buffer.isBuffer(b) && a.equals(b));
-
-/** How long an idle pooled connection is kept open. */
-const IDLE_SOCKET_MS = 60_000;
-
-/** A KubeConfig whose requests all use one keep-alive agent (rebuilt only when the TLS material changes, e.g. a rotated client certificate). */
-class PooledKubeConfig extends KubeConfig {
-  private agent?: http.Agent;
-  private tls?: TlsSettings;
-
-  override async applyToHTTPSOptions(opts: https.RequestOptions): Promise<void> {
-    await super.applyToHTTPSOptions(opts);
-    const cluster = this.getCurrentCluster();
-    if (!cluster || cluster.proxyUrl) return;
-    opts.agent = this.sharedAgent(cluster.server.startsWith('http:'), opts);
-  }
-
-  override async applySecurityAuthentication(context: RequestContext): Promise<void> {
-    await super.applySecurityAuthentication(context);
-    const opts: https.RequestOptions = {};
-    await this.applyToHTTPSOptions(opts);
-    if (opts.agent instanceof http.Agent) context.setAgent(opts.agent);
-  }
-
-  private sharedAgent(plain: boolean, opts: https.RequestOptions): http.Agent {
-    const tls = Object.fromEntries(TLS_KEYS.map((k) => [k, opts[k]])) as TlsSettings;
-    if (this.agent && this.tls && TLS_KEYS.every((k) => same(this.tls![k], tls[k]))) return this.agent;
-    this.agent?.destroy();
-    this.tls = tls;
-    this.agent = plain
-      ? new http.Agent({ keepAlive: true, timeout: IDLE_SOCKET_MS })
-      : new https.Agent({ ...tls, keepAlive: true, timeout: IDLE_SOCKET_MS });
-    return this.agent;
-  }
-
-  close(): void {
-    this.agent?.destroy();
-    this.agent = undefined;
-  }
-}
 
 export interface KubeRequestOptions {
   body?: unknown;
@@ -66,67 +20,46 @@ export interface KubeRequestOptions {
   signal?: AbortSignal;
 }
 
+/** An open watch stream. */
+export interface WatchHandle {
+  /** Ends the stream; its `done` callback is not called. */
+  abort(): void;
+}
+
+/** Time limit for a watch's response headers (the stream itself has none). */
+const WATCH_OPEN_TIMEOUT_MS = 15_000;
+
 /** JSON requests to one cluster; errors carry the status code and the Status body (KubeHttpError). */
 export class KubeClient {
-  /** For client-node parts (Watch, generated API clients): every request it makes uses this client's agent. */
-  readonly kubeConfig: KubeConfig;
+  private readonly cluster: Cluster | null;
+  private readonly user: User | null;
+  private connection?: Promise<Connection>;
 
-  constructor(kc: KubeConfig) {
-    const pooled = new PooledKubeConfig();
-    const context = kc.getContextObject(kc.getCurrentContext());
-    const cluster = kc.getCurrentCluster();
-    const user = kc.getCurrentUser();
-    pooled.loadFromOptions({
-      clusters: cluster ? [cluster] : [],
-      users: user ? [user] : [],
-      contexts: context ? [context] : [],
-      currentContext: kc.getCurrentContext(),
-    });
-    this.kubeConfig = pooled;
+  constructor(kc: KubeConfigLike) {
+    this.cluster = kc.getCurrentCluster();
+    this.user = kc.getCurrentUser();
   }
 
   get server(): string | undefined {
-    return this.kubeConfig.getCurrentCluster()?.server;
+    return this.cluster?.server;
   }
 
   async request<T = unknown>(method: string, path: string, opts: KubeRequestOptions = {}): Promise<T> {
-    const server = this.server;
-    if (!server) throw new Error('kubeconfig has no current cluster');
-    const url = new URL(path, server);
-    const options: https.RequestOptions = {
-      method,
-      hostname: url.hostname,
-      port: url.port,
-      path: url.pathname + url.search,
-      headers: { Accept: 'application/json' },
-      signal: opts.signal,
-    };
-    await this.kubeConfig.applyToHTTPSOptions(options);
+    const { url, options } = await this.prepare(method, path, opts.signal);
     const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
     if (payload !== undefined) {
       options.headers = { ...options.headers, 'Content-Type': opts.contentType ?? 'application/json', 'Content-Length': Buffer.byteLength(payload) };
     }
-    const mod = url.protocol === 'http:' ? http : https;
     const timeoutMs = opts.timeoutMs ?? 15_000;
     let timer: NodeJS.Timeout | undefined;
     return new Promise<T>((resolve, reject) => {
-      const req = mod.request(options, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', reject);
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let json: unknown;
-          try {
-            json = text ? JSON.parse(text) : undefined;
-          } catch {
-            json = undefined;
-          }
+      const req = (url.protocol === 'http:' ? http : https).request(options, (res) => {
+        readBody(res).then((text) => {
+          const json = parseJson(text);
           const status = res.statusCode ?? 0;
           if (status >= 200 && status < 300) return resolve(json as T);
-          const msg = (json as { message?: string } | undefined)?.message ?? text.slice(0, 200);
-          reject(new KubeHttpError(status, `${method} ${url.pathname}: ${status} ${msg}`, json));
-        });
+          reject(httpError(method, url, status, text, json));
+        }, reject);
       });
       timer = setTimeout(() => req.destroy(new Error(`${method} ${url.pathname}: no answer within ${timeoutMs} ms`)), boundedDelay(timeoutMs));
       req.on('error', reject);
@@ -140,10 +73,121 @@ export class KubeClient {
     return (await this.request<{ items?: T[] }>('GET', path, opts)).items ?? [];
   }
 
+  /**
+   * Opens a watch (`?watch=true` plus `query`) and calls `onEvent` for every event. Resolves once the server has
+   * answered; `done` is called once when the stream ends: without an error when the server closed it (e.g. its
+   * timeoutSeconds), with a KubeHttpError when the server refused the watch (410 Gone included), or with the
+   * transport error. Not after abort().
+   */
+  async watch(path: string, query: Record<string, string | number | boolean | undefined>, onEvent: (e: WatchEvent) => void, done: (err?: unknown) => void): Promise<WatchHandle> {
+    const params = new URLSearchParams({ watch: 'true' });
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v));
+    const { url, options } = await this.prepare('GET', `${path}${path.includes('?') ? '&' : '?'}${params.toString()}`);
+    let finished = false;
+    const finish = (err?: unknown) => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(openTimer);
+      done(err);
+    };
+    let openTimer: NodeJS.Timeout | undefined;
+    const req = (url.protocol === 'http:' ? http : https).request(options);
+    const opened = new Promise<void>((resolve) => {
+      req.on('response', (res) => {
+        clearTimeout(openTimer);
+        const status = res.statusCode ?? 0;
+        if (status !== 200) {
+          // Refused (e.g. 410 Gone, 404 for an API that is not installed): `done` has the error before watch() resolves.
+          readBody(res)
+            .then((text) => finish(httpError('WATCH', url, status, text, parseJson(text))), finish)
+            .finally(resolve);
+          return;
+        }
+        resolve();
+        const parser = new WatchEventParser();
+        const deliver = (events: WatchEvent[]) => {
+          for (const e of events) {
+            if (finished) return;
+            onEvent(e);
+          }
+        };
+        res.on('data', (chunk: Buffer) => deliver(parser.push(chunk)));
+        res.on('end', () => {
+          deliver(parser.end());
+          finish();
+        });
+        res.on('error', finish);
+        res.on('aborted', () => finish(new Error(`WATCH ${url.pathname}: connection lost`)));
+      });
+      req.on('error', (err) => {
+        resolve();
+        finish(err);
+      });
+      req.on('close', () => {
+        resolve();
+        finish(new Error(`WATCH ${url.pathname}: connection closed`));
+      });
+    });
+    openTimer = setTimeout(() => req.destroy(new Error(`WATCH ${url.pathname}: no answer within ${WATCH_OPEN_TIMEOUT_MS} ms`)), WATCH_OPEN_TIMEOUT_MS);
+    req.end();
+    await opened;
+    return {
+      abort() {
+        finished = true;
+        clearTimeout(openTimer);
+        req.destroy();
+      },
+    };
+  }
+
   /** Closes the pooled connections (the client stays usable: the next request opens a new one). */
   close(): void {
-    (this.kubeConfig as PooledKubeConfig).close();
+    void this.connection?.then((c) => c.close(), () => undefined);
   }
+
+  private async prepare(method: string, path: string, signal?: AbortSignal): Promise<{ url: URL; options: https.RequestOptions }> {
+    const cluster = this.cluster;
+    if (!cluster) throw new Error('kubeconfig has no current cluster');
+    const url = new URL(path, cluster.server);
+    const options: https.RequestOptions = {
+      method,
+      hostname: url.hostname,
+      port: url.port,
+      path: url.pathname + url.search,
+      headers: { Accept: 'application/json' },
+      signal,
+    };
+    this.connection ??= openConnection(cluster, this.user);
+    // A failed open (e.g. client-node missing) is tried again by the next request.
+    const connection = await this.connection.catch((err: unknown) => {
+      this.connection = undefined;
+      throw err;
+    });
+    await connection.apply(options);
+    return { url, options };
+  }
+}
+
+function readBody(res: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (c: Buffer) => chunks.push(c));
+    res.on('error', reject);
+    res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+  });
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return text ? JSON.parse(text) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function httpError(method: string, url: URL, status: number, text: string, json: unknown): KubeHttpError {
+  const msg = (json as { message?: string } | undefined)?.message ?? text.slice(0, 200);
+  return new KubeHttpError(status, `${method} ${url.pathname}: ${status} ${msg}`, json);
 }
 
 const clients = new Map<string, KubeClient>();
@@ -152,7 +196,7 @@ const clients = new Map<string, KubeClient>();
  * The client of `kc`'s current cluster and user. One per (cluster, user) in the process, so the
  * worker, the federator, the informers and the admission view share one connection pool per cluster.
  */
-export function kubeClient(kc: KubeConfig): KubeClient {
+export function kubeClient(kc: KubeConfigLike): KubeClient {
   const key = JSON.stringify([kc.getCurrentCluster() ?? null, kc.getCurrentUser() ?? null]);
   let c = clients.get(key);
   if (!c) clients.set(key, (c = new KubeClient(kc)));
@@ -160,6 +204,6 @@ export function kubeClient(kc: KubeConfig): KubeClient {
 }
 
 /** One request through the client of `kc`'s cluster (kubeClient(kc).request). */
-export function kubeRequest<T = unknown>(kc: KubeConfig, method: string, path: string, opts?: KubeRequestOptions): Promise<T> {
+export function kubeRequest<T = unknown>(kc: KubeConfigLike, method: string, path: string, opts?: KubeRequestOptions): Promise<T> {
   return kubeClient(kc).request<T>(method, path, opts);
 }

@@ -1,18 +1,22 @@
-// A list/watch cache that keeps itself alive. client-node's informer relists on
-// 410 Gone and reconnects after its 30 s watch timeout, but on any other error
-// it emits 'error' and stops for good; this wrapper restarts it on a capped,
-// jittered exponential backoff and tracks sync state and event age. An
-// optional transform slims every listed and watched object before it is cached.
+// A list/watch cache that keeps itself alive. The list/watch loop (list-watch.ts)
+// relists on 410 Gone and re-opens a watch the server ends, but on any other
+// error it stops; this wrapper restarts it on a capped, jittered exponential
+// backoff and tracks sync state and event age. An optional transform slims
+// every listed and watched object before it is cached.
 // Lists and watches go through the cluster's KubeClient (its pooled connections).
-import { ListWatch, Watch, type KubeConfig, type KubernetesListObject, type KubernetesObject, type ListPromise } from '@kubernetes/client-node';
+import type { KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from '../log.js';
 import { backoffDelay, jittered } from '../backoff.js';
 import type { KubeClient } from './client.js';
 import { errorText, isStatus } from './errors.js';
+import { ListWatch } from './list-watch.js';
 import { boundedDelay } from '../timers.js';
 
 export type InformerEvent = 'add' | 'update' | 'delete';
 export type InformerHandler<T> = (event: InformerEvent, obj: T) => void;
+
+/** One list of the collection. */
+export type ListFn<T extends KubernetesObject> = () => Promise<KubernetesListObject<T>>;
 
 export interface InformerOptions {
   /** Name used in logs and metrics, e.g. "cluster1/ingresses". */
@@ -27,40 +31,13 @@ export interface InformerOptions {
    */
   transform?: (obj: KubernetesObject) => KubernetesObject;
   /** How to list (default: one GET of the path). */
-  list?: ListPromise<KubernetesObject>;
+  list?: ListFn<KubernetesObject>;
   /**
    * A 404 on list (the API is not installed, e.g. a CRD) reads as an empty list. Such a list does not reset
    * the backoff: the watch that follows fails the same way, and the retries back off to maxBackoffMs until
    * the API appears (without that, a missing CRD cost a list, a failed watch and a warning every 0.5 s).
    */
   treatMissingApiAsEmpty?: boolean;
-}
-
-/** client-node's Watch, with `transform` applied to the object of each ADDED/MODIFIED/DELETED event. */
-class TransformingWatch extends Watch {
-  constructor(
-    kc: KubeConfig,
-    private readonly transform: (obj: KubernetesObject) => KubernetesObject,
-  ) {
-    super(kc);
-  }
-
-  override watch(
-    path: string,
-    queryParams: Record<string, string | number | boolean | undefined>,
-    callback: (phase: string, apiObj: unknown, watchObj?: unknown) => void,
-    done: (err: unknown) => void,
-  ): Promise<AbortController> {
-    return super.watch(
-      path,
-      queryParams,
-      (phase, obj, watchObj) => {
-        const isObject = phase === 'ADDED' || phase === 'MODIFIED' || phase === 'DELETED';
-        callback(phase, isObject && obj && typeof obj === 'object' ? this.transform(obj as KubernetesObject) : obj, watchObj);
-      },
-      done,
-    );
-  }
 }
 
 export interface ResilientInformer<T extends KubernetesObject> {
@@ -92,11 +69,10 @@ export interface ResilientInformer<T extends KubernetesObject> {
 }
 
 export function makeResilientInformer<T extends KubernetesObject>(client: KubeClient, path: string, options: InformerOptions): ResilientInformer<T> {
-  const kc = client.kubeConfig;
-  const listOnce = (options.list as ListPromise<T> | undefined) ?? (() => client.request<KubernetesListObject<T>>('GET', path));
+  const listOnce = (options.list as ListFn<T> | undefined) ?? (() => client.request<KubernetesListObject<T>>('GET', path));
   /** The last list found the API missing (read as empty). */
   let apiMissing = false;
-  const listFn: ListPromise<T> = async () => {
+  const listFn: ListFn<T> = async () => {
     apiMissing = false;
     try {
       return await listOnce();
@@ -122,8 +98,8 @@ export function makeResilientInformer<T extends KubernetesObject>(client: KubeCl
   let retryTimer: NodeJS.Timeout | undefined;
   let syncWaiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
 
-  // ListWatch.start() resolves once its watch is open, or after reporting a failed list as an error
-  // event. A start with no error since follows the server (a watch resumed from its resourceVersion
+  // ListWatch.start() resolves once its watch is open, or after reporting a failed list or watch as an
+  // error. A start with no error since follows the server (a watch resumed from its resourceVersion
   // replays what it missed), so the cache is watched again.
   let errors = 0;
   const startWatching = async () => {
@@ -133,12 +109,12 @@ export function makeResilientInformer<T extends KubernetesObject>(client: KubeCl
   };
 
   const transform = options.transform as ((obj: T) => T) | undefined;
-  const listAndMark: ListPromise<T> = async () => {
+  const listAndMark: ListFn<T> = async () => {
     const listed = await listFn();
     const result = transform && listed.items ? { ...listed, items: listed.items.map((o) => transform(o)) } : listed;
     lastEvent = Date.now();
     lastVerified = lastEvent;
-    // The informer applies the list right after this promise settles.
+    // The loop applies the list right after this promise settles.
     setImmediate(() => {
       if (!apiMissing) failures = 0;
       watching = !stopped;
@@ -150,9 +126,6 @@ export function makeResilientInformer<T extends KubernetesObject>(client: KubeCl
     return result;
   };
 
-  // What client-node's makeInformer builds, with the transforming Watch when there is a transform.
-  const watch = options.transform ? new TransformingWatch(kc, options.transform) : new Watch(kc);
-  const informer = new ListWatch<T>(path, watch, listAndMark, false, options.labelSelector);
   const emit = (event: InformerEvent) => (obj: T) => {
     lastEvent = Date.now();
     lastVerified = lastEvent;
@@ -164,10 +137,7 @@ export function makeResilientInformer<T extends KubernetesObject>(client: KubeCl
       }
     }
   };
-  informer.on('add', emit('add'));
-  informer.on('update', emit('update'));
-  informer.on('delete', emit('delete'));
-  informer.on('error', (err: unknown) => {
+  const onError = (err: unknown) => {
     lastErr = err;
     errors++;
     watching = false;
@@ -185,7 +155,14 @@ export function makeResilientInformer<T extends KubernetesObject>(client: KubeCl
       startWatching().catch((e: unknown) => options.log?.warn({ informer: options.name, err: errorText(e) }, 'restart failed'));
     }, boundedDelay(delay));
     retryTimer.unref?.();
-  });
+  };
+  const informer = new ListWatch<T>(
+    client,
+    path,
+    listAndMark,
+    { add: emit('add'), update: emit('update'), delete: emit('delete'), error: onError },
+    { labelSelector: options.labelSelector, transform: options.transform },
+  );
 
   return {
     name: options.name,
@@ -198,7 +175,7 @@ export function makeResilientInformer<T extends KubernetesObject>(client: KubeCl
       watching = false;
       clearTimeout(retryTimer);
       for (const w of syncWaiters.splice(0)) w.reject(new Error(`informer ${options.name} stopped`));
-      await informer.stop();
+      informer.stop();
     },
     isSynced: () => synced,
     isWatching: () => watching,
@@ -240,7 +217,7 @@ export function makeResilientInformer<T extends KubernetesObject>(client: KubeCl
       options.log?.warn({ informer: options.name, cached: cached.size, listed: items.length }, 'watch stalled: the cache missed changes; restarting the watch');
       restartCount++;
       watching = false;
-      await informer.stop();
+      informer.stop();
       if (!stopped) {
         await startWatching();
       }

@@ -2,7 +2,7 @@
 // and the member-cluster kubeconfig (one context per member cluster).
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig, type KubeConfigLike } from './config.js';
 
 /**
  * The server's own cluster: `kubeconfigPath` (its current context), else the in-cluster service account
@@ -22,7 +22,7 @@ export function loadOwnKubeConfig(kubeconfigPath: string | undefined, inCluster:
 }
 
 /** A KubeConfig from a multi-context kubeconfig, switched to one context. Throws if the context is missing. */
-export function kubeConfigForContext(file: KubeConfig, context: string): KubeConfig {
+export function kubeConfigForContext(file: KubeConfigLike, context: string): KubeConfig {
   const kc = new KubeConfig();
   kc.loadFromString(file.exportConfig());
   if (!kc.getContextObject(context)) {

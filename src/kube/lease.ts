@@ -11,7 +11,7 @@
 // at the renew deadline and an acquire attempt after one retry period, so a hung
 // API server cannot hold a renew past the deadline.
 import { performance } from 'node:perf_hooks';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfigLike } from './config.js';
 import type { Logger } from '../log.js';
 import { withDefaults } from '../options.js';
 import type { kubeRequest as KubeRequest } from './client.js';
@@ -62,7 +62,7 @@ export function leaderElectionTiming(given?: Partial<LeaderElectionTiming>): Lea
 }
 
 export interface LeaderElectorOptions extends Partial<LeaderElectionTiming> {
-  kubeConfig: KubeConfig;
+  kubeConfig: KubeConfigLike;
   name: string;
   namespace: string;
   /** This replica's name (the pod name in a cluster). */

@@ -15,6 +15,12 @@ export function corePath(plural: 'secrets' | 'events' | 'services' | 'configmaps
   return named(`/api/v1/namespaces/${namespace}/${plural}`, name);
 }
 
+export type WebhookPlural = 'validatingwebhookconfigurations' | 'mutatingwebhookconfigurations';
+
+/** An admissionregistration.k8s.io/v1 webhook configuration (cluster-scoped). */
+export function webhookConfigPath(plural: WebhookPlural, name: string): string {
+  return named(`/apis/admissionregistration.k8s.io/v1/${plural}`, name);
+}
 
 /** A coordination.k8s.io/v1 Lease (or the collection). */
 export function leasePath(namespace: string, name?: string): string {

@@ -3,7 +3,8 @@
 // first use and started once, whatever number of parts read it. The admission
 // view, the role watcher, the reconcile worker and the federator all read and
 // subscribe here, so each kind is listed and watched once per process.
-import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { KubeConfigLike } from '../kube/config.js';
 import { AMKO_NAMESPACE } from '../api/common.js';
 import { KINDS, type KindName } from '../api/kinds.js';
 import { kubeClient, type KubeClient } from '../kube/client.js';
@@ -26,7 +27,7 @@ export class OwnClusterCache {
   private started = false;
 
   constructor(
-    kc: KubeConfig,
+    kc: KubeConfigLike,
     private readonly o: OwnClusterCacheOptions = {},
   ) {
     this.namespace = o.namespace ?? AMKO_NAMESPACE;

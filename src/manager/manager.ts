@@ -5,7 +5,7 @@
 // the Lease is acquired and stopped, fenced first, when it is lost. The others
 // (certificates, the admission server) run all the time, started in the order
 // they were added and stopped in reverse.
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfigLike } from '../kube/config.js';
 import { errorText } from '../kube/errors.js';
 import { LeaderElector, type LeaderElectionTiming, type LeaseSource } from '../kube/lease.js';
 import type { Logger } from '../log.js';
@@ -34,7 +34,7 @@ export interface Runnable {
 }
 
 export interface LeaderElectionConfig extends Partial<LeaderElectionTiming> {
-  kubeConfig: KubeConfig;
+  kubeConfig: KubeConfigLike;
   namespace: string;
   leaseName: string;
   identity: string;

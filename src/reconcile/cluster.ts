@@ -4,7 +4,8 @@
 // is retried on a capped backoff in the background; it never blocks the other
 // clusters. An optional API that is absent is looked for again periodically, so
 // a CRD installed later is picked up.
-import type { KubeConfig, KubernetesListObject, KubernetesObject, V1Ingress, V1Namespace, V1Service } from '@kubernetes/client-node';
+import type { KubernetesListObject, KubernetesObject, V1Ingress, V1Namespace, V1Service } from '@kubernetes/client-node';
+import type { KubeConfigLike } from '../kube/config.js';
 import { backoffDelay, jittered } from '../backoff.js';
 import { kubeClient, type KubeClient } from '../kube/client.js';
 import { errorText, isStatus } from '../kube/errors.js';
@@ -42,7 +43,7 @@ export const MEMBER_KINDS: Record<'ingresses' | 'services' | 'routes' | 'httprou
 
 export interface MemberClusterOptions {
   name: string;
-  kubeConfig: KubeConfig;
+  kubeConfig: KubeConfigLike;
   log: Logger;
   onEvent: (resource: MemberResource, event: 'add' | 'update' | 'delete', obj: KubernetesObject) => void;
   /** Called every time the cluster (re)becomes ready (informers synced), and when an optional API appears. */
@@ -236,7 +237,7 @@ export class MemberCluster {
   }
 
   /** The kubeconfig of this member cluster (its context). */
-  get kubeConfig(): KubeConfig {
+  get kubeConfig(): KubeConfigLike {
     return this.o.kubeConfig;
   }
 

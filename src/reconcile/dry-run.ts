@@ -5,7 +5,8 @@
 // (the GSLBConfig in force, the Secret, the tenant), policy.ts (verdicts),
 // source.ts (members), plan.ts (planKeys against an AviStateCache). Nothing is
 // written anywhere.
-import type { KubeConfig, KubernetesObject, V1Namespace, V1Secret } from '@kubernetes/client-node';
+import type { KubernetesObject, V1Namespace, V1Secret } from '@kubernetes/client-node';
+import type { KubeConfigLike } from '../kube/config.js';
 import { AMKO_NAMESPACE, type GSLBConfig, type GSLBHostRule, type GlobalDeploymentPolicy } from '../api/index.js';
 import { kubeClient } from '../kube/client.js';
 import { errorText, isStatus } from '../kube/errors.js';
@@ -26,7 +27,7 @@ import { PolicyState } from './policy.js';
 import { indexCluster, type ClusterLists } from './source.js';
 
 export interface PlanOptions {
-  kubeConfig: KubeConfig;
+  kubeConfig: KubeConfigLike;
   /** The member-cluster kubeconfig: a file path or the kubeconfig text (`--member-kubeconfig`, env GSLB_CONFIG). */
   memberKubeconfig?: string;
   namespace?: string;
@@ -46,7 +47,7 @@ export interface PlanResult {
   createdBy: string;
 }
 
-async function getSecret(kc: KubeConfig, ns: string, name: string): Promise<V1Secret | undefined> {
+async function getSecret(kc: KubeConfigLike, ns: string, name: string): Promise<V1Secret | undefined> {
   try {
     return await kubeClient(kc).request<V1Secret>('GET', corePath('secrets', ns, name));
   } catch (err) {

@@ -12,7 +12,8 @@
 // When to connect to the controller again after a failure is connect-retry.ts's
 // decision (a refused login waits for a change of the Secret or the GSLBConfig).
 import { randomUUID } from 'node:crypto';
-import type { KubeConfig, V1Secret } from '@kubernetes/client-node';
+import type { V1Secret } from '@kubernetes/client-node';
+import type { KubeConfigLike } from '../kube/config.js';
 import { UUID_ANNOTATION, type GSLBConfig } from '../api/index.js';
 import { isAviError, type AviError } from '../avi/errors.js';
 import type { KubeClient } from '../kube/client.js';
@@ -245,7 +246,7 @@ export class GslbConfigController {
     const s = this.s;
     const stamp = this.o.memberKubeconfig.stamp();
     const kcChanged = stamp !== this.kubeconfigStamp;
-    let memberKc: KubeConfig | undefined;
+    let memberKc: KubeConfigLike | undefined;
     if (kcChanged || wanted.some((c) => !s.members.has(c))) {
       try {
         memberKc = this.o.memberKubeconfig.load();
@@ -263,7 +264,7 @@ export class GslbConfigController {
     this.kubeconfigStamp = stamp;
     for (const c of wanted) {
       if (s.members.has(c)) continue;
-      let kc: KubeConfig;
+      let kc: KubeConfigLike;
       try {
         kc = kubeConfigForContext(memberKc!, c);
       } catch (err) {

@@ -3,7 +3,8 @@
 // records (selection by the GDP, naming, tenant; source.ts) kept in a
 // MemberIndex; the selected objects that produce no member are kept in
 // SkippedMembers.
-import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { KubeConfigLike } from '../kube/config.js';
 import type { GDPSpec } from '../api/index.js';
 import type { Logger } from '../log.js';
 import { MEMBER_KINDS, MemberCluster, type MemberResource } from './cluster.js';
@@ -61,7 +62,7 @@ export class MemberClusters {
     return [...this.clusters.keys()];
   }
 
-  kubeConfigOf(name: string): KubeConfig | undefined {
+  kubeConfigOf(name: string): KubeConfigLike | undefined {
     return this.clusters.get(name)?.kubeConfig;
   }
 
@@ -74,7 +75,7 @@ export class MemberClusters {
     await Promise.all(this.list().map((c) => c.attempted()));
   }
 
-  start(name: string, kc: KubeConfig): void {
+  start(name: string, kc: KubeConfigLike): void {
     const gen = this.o.generation();
     const current = (mc: MemberCluster) => gen === this.o.generation() && this.clusters.get(name) === mc;
     const mc: MemberCluster = new MemberCluster({

@@ -9,7 +9,8 @@
 // The first two share one serialized queue (both use the Avi session); the
 // pipeline stages they run are source.ts (member-clusters.ts feeds it),
 // policy.ts + desired/, plan.ts, apply-op.ts + avi-state.ts.
-import type { KubeConfig, V1Secret } from '@kubernetes/client-node';
+import type { V1Secret } from '@kubernetes/client-node';
+import type { KubeConfigLike } from '../kube/config.js';
 import { AMKO_NAMESPACE } from '../api/index.js';
 import type { AviApi } from '../avi/types.js';
 import type { RoleState, RoleWatcher } from '../federation/role.js';
@@ -54,7 +55,7 @@ const HANDOVER_SETTLE_MS = 500;
 
 export interface ReconcileWorkerOptions {
   /** The server's own cluster. */
-  kubeConfig: KubeConfig;
+  kubeConfig: KubeConfigLike;
   /** Member-cluster kubeconfig: a file path or the kubeconfig text (`--member-kubeconfig`, env GSLB_CONFIG). */
   memberKubeconfig?: string;
   namespace?: string;

@@ -264,13 +264,13 @@ describe('federation: member kubeconfig loading', () => {
   it('reads GSLB_CONFIG as kubeconfig text or a file path, and refuses when nothing is configured', () => {
     const fromText = new MemberKubeconfig(text);
     assert.equal(fromText.isText(), true);
-    assert.deepEqual(fromText.load().getContexts().map((c) => c.name), ['c2']);
+    assert.deepEqual(fromText.load().contexts.map((c) => c.name), ['c2']);
     const dir = mkdtempSync(path.join(tmpdir(), 'amko-kc-'));
     const file = path.join(dir, 'kubeconfig');
     writeFileSync(file, text);
     const fromFile = new MemberKubeconfig(file);
     assert.equal(fromFile.isText(), false);
-    assert.deepEqual(fromFile.load().getContexts().map((c) => c.name), ['c2']);
+    assert.deepEqual(fromFile.load().contexts.map((c) => c.name), ['c2']);
     const before = fromFile.stamp();
     writeFileSync(file, text.replace('c2', 'c9'));
     assert.notEqual(fromFile.stamp(), before, 'a changed file changes the stamp');

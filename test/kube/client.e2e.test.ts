@@ -1,12 +1,12 @@
 // One keep-alive connection per cluster: every request of the process to a
-// cluster — our JSON requests, client-node's Watch and its generated API
-// clients — goes through the cluster's KubeClient and its one agent. Counted at
+// cluster — JSON requests and watch streams — goes through the cluster's
+// KubeClient and its one agent. Counted at
 // a TCP proxy in front of a real kube-apiserver: each accepted connection is a
 // TCP connection and a full TLS handshake. (client-node 1.4 alone builds a new
 // https.Agent per request: the old kubeRequest made one connection per request,
 // 50 for the first case.)
 import assert from 'node:assert/strict';
-import { CoreV1Api, type KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import { KubeClient, kubeClient } from '../../src/kube/client.js';
 import { makeResilientInformer } from '../../src/kube/informer.js';
 import { sharedControlPlanes } from '../harness/shared.js';
@@ -53,12 +53,16 @@ describe('kube client: one TLS connection per cluster (real kube-apiserver behin
     }
   });
 
-  it('generated API clients reuse the pooled connection', async () => {
+  it('watch streams and requests share the pooled agent: an ended watch hands its connection back', async () => {
     const client = new KubeClient(proxy.kubeConfigFor(c1.kubeConfig));
     try {
-      const core = client.kubeConfig.makeApiClient(CoreV1Api);
-      for (let i = 0; i < 10; i++) await core.readNamespace({ name: 'default' });
-      await client.request('GET', '/api/v1/namespaces/default');
+      for (let i = 0; i < 3; i++) {
+        // timeoutSeconds=1: the server ends the watch; its keep-alive connection serves the next request.
+        await new Promise<void>((resolve, reject) => {
+          void client.watch('/api/v1/namespaces', { timeoutSeconds: 1 }, () => undefined, (err) => (err ? reject(err) : resolve()));
+        });
+        await client.request('GET', '/api/v1/namespaces/default');
+      }
       assert.equal(proxy.connections(), 1);
     } finally {
       client.close();
