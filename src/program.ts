@@ -1,6 +1,6 @@
 // The amko command tree. Each subcommand lives in src/commands/. Only the module
 // of the command being run is loaded: `amko serve` does not carry the offline
-// commands' dependencies (client-node for `plan`, the YAML library) in memory.
+// commands' dependencies (the CRD and schema builders) in memory.
 import { Command } from 'commander';
 import { VERSION } from './version.js';
 

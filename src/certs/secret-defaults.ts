@@ -1,5 +1,5 @@
 // Names the in-cluster certificate manager uses unless told otherwise, in a module of their own so
-// the `serve` flags can show them without loading the manager (and client-node with it).
+// the `serve` flags can show them without loading the manager.
 import type { WebhookNames } from './inject.js';
 
 export const DEFAULT_CERT_SECRET = 'amko-webhook-tls';

@@ -1,6 +1,6 @@
 // `amko serve` flags of the in-cluster certificate manager, and the component
 // that serve composes (it is the CertificateSource of the HTTPS server). The
-// manager (and client-node with it) is loaded only when it is used.
+// manager is loaded only when it is used.
 import { Option, type Command } from 'commander';
 import type { KubeConfigLike } from '../kube/config.js';
 import { AMKO_NAMESPACE } from '../api/common.js';

@@ -73,7 +73,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServer> {
   let https: HttpsServerHandle | undefined;
 
   // The own cluster (in-cluster or --kubeconfig): the shared cache, the Lease and the controllers live on it.
-  // The controllers (and client-node, the largest part of the process's memory) are loaded only with one.
+  // The controllers are loaded only with one.
   const kc =
     opts.kubeconfig || opts.inCluster ? (await import('../kube/kubeconfig.js')).loadOwnKubeConfig(opts.kubeconfig, opts.inCluster === true) : undefined;
   if (opts.aviInsecureSkipTlsVerify) log.warn('--avi-insecure-skip-tls-verify: the Avi controller certificate is not verified');

@@ -92,8 +92,10 @@ export class KubeClient {
     };
     let openTimer: NodeJS.Timeout | undefined;
     const req = (url.protocol === 'http:' ? http : https).request(options);
+    let responded = false;
     const opened = new Promise<void>((resolve) => {
       req.on('response', (res) => {
+        responded = true;
         clearTimeout(openTimer);
         const status = res.statusCode ?? 0;
         if (status !== 200) {
@@ -117,13 +119,16 @@ export class KubeClient {
           finish();
         });
         res.on('error', finish);
-        res.on('aborted', () => finish(new Error(`WATCH ${url.pathname}: connection lost`)));
+        res.on('close', () => {
+          if (!res.complete) finish(new Error(`WATCH ${url.pathname}: connection lost`));
+        });
       });
       req.on('error', (err) => {
         resolve();
         finish(err);
       });
       req.on('close', () => {
+        if (responded) return;
         resolve();
         finish(new Error(`WATCH ${url.pathname}: connection closed`));
       });
@@ -174,6 +179,9 @@ function readBody(res: http.IncomingMessage): Promise<string> {
     res.on('data', (c: Buffer) => chunks.push(c));
     res.on('error', reject);
     res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    res.on('close', () => {
+      if (!res.complete) reject(new Error('connection lost before the whole answer'));
+    });
   });
 }
 

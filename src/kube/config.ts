@@ -153,7 +153,8 @@ export class KubeConfig implements KubeConfigLike {
   }
 
   private load(text: string, dir: string | undefined): void {
-    const doc = (YAML.parse(text) ?? {}) as Raw;
+    // JSON (exportConfig's form) skips the YAML parser.
+    const doc = ((text.trimStart().startsWith('{') ? JSON.parse(text) : YAML.parse(text)) ?? {}) as Raw;
     if (typeof doc !== 'object' || Array.isArray(doc)) throw new Error('kubeconfig: not a mapping');
     const abs = (p: string | undefined) => (p && dir && !path.isAbsolute(p) ? path.join(dir, p) : p);
     const entries = (key: string, body: string): Array<{ name: string; body: Raw }> =>

@@ -1,5 +1,5 @@
 // Errors of Kubernetes API calls: the error our client throws, the HTTP status of
-// any error (ours or a client-node ApiException), and the short, secret-free text
+// any error (ours, or any with a numeric code), and the short, secret-free text
 // that logs, status fields and Conditions show.
 
 export class KubeHttpError extends Error {
@@ -13,7 +13,7 @@ export class KubeHttpError extends Error {
   }
 }
 
-/** HTTP status of a KubeHttpError or a client-node ApiException; undefined for transport errors. */
+/** HTTP status of a KubeHttpError (or an error with a numeric code/statusCode); undefined for transport errors. */
 export function statusCode(err: unknown): number | undefined {
   if (err instanceof KubeHttpError) return err.statusCode;
   const e = err as { code?: unknown; statusCode?: unknown; response?: { statusCode?: unknown } } | null;

@@ -19,7 +19,7 @@ import { isStatus } from './errors.js';
 import { boundedDelay } from '../timers.js';
 import { leasePath } from './paths.js';
 
-/** kubeRequest, with client.ts (and client-node) loaded on the first Lease request: a process that never campaigns never loads them. */
+/** kubeRequest, with client.ts loaded on the first Lease request: a process that never campaigns never loads it. */
 const kubeRequest = async <T = unknown>(...args: Parameters<typeof KubeRequest>): Promise<T> => (await import('./client.js')).kubeRequest<T>(...args);
 
 export interface LeaseSpec {

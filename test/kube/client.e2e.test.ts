@@ -6,8 +6,13 @@
 // https.Agent per request: the old kubeRequest made one connection per request,
 // 50 for the first case.)
 import assert from 'node:assert/strict';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { KubernetesObject } from '@kubernetes/client-node';
+import YAML from 'yaml';
 import { KubeClient, kubeClient } from '../../src/kube/client.js';
+import { KubeConfig } from '../../src/kube/config.js';
 import { makeResilientInformer } from '../../src/kube/informer.js';
 import { sharedControlPlanes } from '../harness/shared.js';
 import type { ClusterHandle } from '../harness/control-plane.js';
@@ -66,6 +71,46 @@ describe('kube client: one TLS connection per cluster (real kube-apiserver behin
       assert.equal(proxy.connections(), 1);
     } finally {
       client.close();
+    }
+  });
+
+  it('a kubeconfig with an exec credential plugin goes through client-node: the plugin\'s client certificate authenticates, one connection', async () => {
+    // The plugin (a relative command path, resolved against the kubeconfig's directory as kubectl does) hands
+    // out the harness user's client certificate; the kubeconfig itself carries no credential, so a request
+    // that did not run the plugin would be refused (401).
+    const dir = mkdtempSync(path.join(tmpdir(), 'amko-exec-'));
+    const user = c1.kubeConfig.getCurrentUser()!;
+    const pem = (b: string) => Buffer.from(b, 'base64').toString('utf8');
+    const credential = {
+      apiVersion: 'client.authentication.k8s.io/v1',
+      kind: 'ExecCredential',
+      status: { clientCertificateData: pem(user.certData!), clientKeyData: pem(user.keyData!) },
+    };
+    writeFileSync(path.join(dir, 'credential.mjs'), `#!${process.execPath}\nprocess.stdout.write(${JSON.stringify(JSON.stringify(credential))});\n`);
+    chmodSync(path.join(dir, 'credential.mjs'), 0o755);
+    writeFileSync(
+      path.join(dir, 'kubeconfig'),
+      YAML.stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        'current-context': 'exec',
+        clusters: [{ name: 'c', cluster: { server: `https://127.0.0.1:${proxy.port}`, 'certificate-authority-data': c1.kubeConfig.getCurrentCluster()!.caData } }],
+        users: [{ name: 'plugin', user: { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: './credential.mjs' } } }],
+        contexts: [{ name: 'exec', context: { cluster: 'c', user: 'plugin' } }],
+      }),
+    );
+    const kc = new KubeConfig();
+    kc.loadFromFile(path.join(dir, 'kubeconfig'));
+    const client = new KubeClient(kc);
+    try {
+      for (let i = 0; i < 10; i++) {
+        const ns = await client.request<{ metadata: { name: string } }>('GET', '/api/v1/namespaces/default');
+        assert.equal(ns.metadata.name, 'default');
+      }
+      assert.equal(proxy.connections(), 1);
+    } finally {
+      client.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

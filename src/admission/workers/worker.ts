@@ -3,7 +3,7 @@
 // mirrors what it needs from the primary (pool.ts): the serving certificate (hot reload reaches
 // every worker), the primary's readiness and log level, and a replica of its own-cluster cache; direct reads and
 // GET /metrics go to the primary, which holds the one connection pool to the API server and sums
-// every process's metrics. It loads only the admission modules (no client-node: the primary has it).
+// every process's metrics. It loads only the admission modules (no kube client: the primary has it).
 import cluster from 'node:cluster';
 import type { KindName } from '../../api/kinds.js';
 import type { CertificateBundle, CertificateSource } from '../../certs/source.js';
