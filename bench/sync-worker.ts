@@ -5,10 +5,10 @@
 // IPC: 'ready' once started; 'stats' -> cpu/memory; 'idle' -> waits for an idle
 // queue; 'resync' -> fullResync() then idle.
 import { readFileSync } from 'node:fs';
-import { KubeConfig } from '@kubernetes/client-node';
 import { AviClient } from '../src/avi/client.js';
 import { createLogger } from '../src/log.js';
 import { createReconcileWorker } from '../src/controllers.js';
+import { loadOwnKubeConfig } from '../src/kube/kubeconfig.js';
 import type { LevelWithSilent } from 'pino';
 
 const cfg = JSON.parse(process.argv[2] ?? '{}') as {
@@ -24,8 +24,8 @@ if (!process.send || !cfg.ownKubeconfig) {
   process.exit(2);
 }
 const log = createLogger({ level: cfg.logLevel });
-const kc = new KubeConfig();
-kc.loadFromFile(cfg.ownKubeconfig);
+// The own cluster's kubeconfig read as `amko serve --kubeconfig` reads it.
+const kc = loadOwnKubeConfig(cfg.ownKubeconfig, false)!;
 const caPem = readFileSync(cfg.simCaFile, 'utf8');
 const worker = createReconcileWorker({
   kubeConfig: kc,
