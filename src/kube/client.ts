@@ -133,7 +133,7 @@ export class KubeClient {
         finish(new Error(`WATCH ${url.pathname}: connection closed`));
       });
     });
-    openTimer = setTimeout(() => req.destroy(new Error(`WATCH ${url.pathname}: no answer within ${WATCH_OPEN_TIMEOUT_MS} ms`)), WATCH_OPEN_TIMEOUT_MS);
+    openTimer = setTimeout(() => req.destroy(new Error(`WATCH ${url.pathname}: no answer within ${WATCH_OPEN_TIMEOUT_MS} ms`)), boundedDelay(WATCH_OPEN_TIMEOUT_MS));
     req.end();
     await opened;
     return {
