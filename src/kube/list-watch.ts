@@ -8,8 +8,7 @@
 // its backoff, from the last resourceVersion.
 import type { KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
 import type { KubeClient, WatchHandle } from './client.js';
-import { KubeHttpError } from './errors.js';
-import { isStatus } from './errors.js';
+import { isStatus, KubeHttpError } from './errors.js';
 import type { WatchEvent } from './watch-stream.js';
 
 export interface ListWatchHandlers<T> {
