@@ -67,10 +67,9 @@ const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** JSON pointer (`/spec/trafficSplit/0/weight`) -> Kubernetes path (`spec.trafficSplit[0].weight`). */
 export function pointerToPath(pointer: string, data: unknown): string {
   if (!pointer) return '';
-  const segments = pointer
-    .split('/')
-    .slice(1)
-    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const segments = pointer.slice(1).split('/');
+  // Escapes are rare (a key with '/' or '~'); two replacements per segment cost more than the rest.
+  if (pointer.includes('~')) for (let i = 0; i < segments.length; i++) segments[i] = segments[i]!.replace(/~1/g, '/').replace(/~0/g, '~');
   let path = '';
   let node: unknown = data;
   let prev = '';
