@@ -5,6 +5,7 @@
 // IPC: 'ready' once started; 'stats' -> cpu/memory; 'idle' -> waits for an idle
 // queue; 'resync' -> fullResync() then idle.
 import { readFileSync } from 'node:fs';
+import { getHeapStatistics } from 'node:v8';
 import { AviClient } from '../src/avi/client.js';
 import { createLogger } from '../src/log.js';
 import { createReconcileWorker } from '../src/controllers.js';
@@ -51,6 +52,7 @@ process.on('message', (m: { type?: string }) => {
           type: 'stats',
           cpu: process.cpuUsage(cpu0),
           memory: process.memoryUsage(),
+          heapLimit: getHeapStatistics().heap_size_limit,
           keys: snap.keys.length,
           actualGs: snap.actualGs.length,
           ready: worker.ready(),

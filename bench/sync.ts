@@ -18,7 +18,10 @@
 // BENCH_SYNC_CONCURRENCY (8), BENCH_SYNC_RATE (the worker's Avi-call budget,
 // calls/s, default 1000, above what the simulator's latency allows, so that Avi
 // latency bounds convergence; the worker's own default is 100), BENCH_CHANGES (200),
-// BENCH_CHANGE_RATE (changes/s, 10), LOG_LEVEL (info), BENCH_MODEL=0 (no member-model runs). BENCH_SYNC_ONLY=worker runs only this part,
+// BENCH_CHANGE_RATE (changes/s, 10), LOG_LEVEL (info), BENCH_MODEL=0 (no member-model runs),
+// BENCH_WORKER_MEMORY_LIMIT (the container memory limit the worker child runs under, as a Kubernetes quantity:
+// it starts through scripts/entrypoint.sh, which gives V8's old generation half of it, as in the image;
+// default the chart's limit; `none`: plain node, V8's own heap default). BENCH_SYNC_ONLY=worker runs only this part,
 // BENCH_SYNC_ONLY=serve only the run of the whole `amko serve` process (bench/sync-serve.ts), which
 // otherwise follows it.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -48,6 +51,7 @@ import {
 } from './lib/common.js';
 import { CLUSTERS, COLLECTIONS, NAMESPACE, fqdn, ip, kindOf } from './sync-objects.js';
 import { NS, createObjects, isWrite, recordArrivals, setup, sleep, verify } from './sync-setup.js';
+import { chartMemoryLimit, memoryBytes, viaEntrypoint } from './lib/amko.js';
 import { runServe } from './sync-serve.js';
 
 const N = Number(process.env.BENCH_FQDNS ?? 10_000);
@@ -61,6 +65,8 @@ const LOG_LEVEL = process.env.LOG_LEVEL ?? 'info';
 const MODEL = process.env.BENCH_MODEL !== '0';
 /** Result file and BENCHMARKS.md section (a variant run, e.g. with the worker's default queue settings, keeps its own). */
 const RESULT_NAME = process.env.BENCH_NAME ?? 'sync';
+/** Bytes of the modelled container memory limit (undefined: none). */
+const WORKER_MEMORY_LIMIT = ((v) => (v === 'none' ? undefined : v ? memoryBytes(v) : chartMemoryLimit()))(process.env.BENCH_WORKER_MEMORY_LIMIT);
 async function main(): Promise<void> {
   const before = machine();
   log(`machine: ${before.cpus} CPUs (${before.cpuModel}), load ${before.loadAvg.join(' ')}, node ${before.node}`);
@@ -95,7 +101,12 @@ async function main(): Promise<void> {
     };
     log(`starting the worker (concurrency ${CONCURRENCY}, Avi-call budget ${QUEUE_RATE} calls/s, Avi latency ${LATENCY} ms)`);
     const t0 = performance.now();
-    const started = await startChild(workerJs, [JSON.stringify(cfg)], { nodeArgs: ['--expose-gc'] });
+    const nodeArgs = ['--expose-gc'];
+    const started = await startChild(workerJs, [JSON.stringify(cfg)], {
+      nodeArgs,
+      // As the image runs node (NODE_OPTIONS of this runner must not set the heap instead).
+      command: WORKER_MEMORY_LIMIT === undefined ? undefined : ((run) => ({ ...run, env: { ...run.env, NODE_OPTIONS: undefined } }))(viaEntrypoint(workerJs, [JSON.stringify(cfg)], WORKER_MEMORY_LIMIT, nodeArgs)),
+    });
     worker = started.child;
     const pid = worker.pid!;
     let v = verify(sim, created.expected);
@@ -264,6 +275,9 @@ async function main(): Promise<void> {
         queueConcurrency: CONCURRENCY,
         queueRatePerSecond: QUEUE_RATE,
         logLevel: LOG_LEVEL,
+        workerMemoryLimitEnv: process.env.BENCH_WORKER_MEMORY_LIMIT ?? null,
+        workerMemoryLimitMiB: WORKER_MEMORY_LIMIT === undefined ? null : round(WORKER_MEMORY_LIMIT / 1048576, 0),
+        workerHeapLimitMiB: round(s10.heapLimit / 1048576, 0),
         objectCreationS: round(created.ms / 1000, 1),
         resultName: RESULT_NAME,
       },
@@ -291,6 +305,13 @@ async function main(): Promise<void> {
   }
 }
 
+/** How the worker's heap was set up (runs before the setting existed ran plain node). */
+function workerHeap(settings: { workerMemoryLimitMiB?: number | null; workerHeapLimitMiB?: number }): string {
+  if (settings.workerMemoryLimitMiB === undefined) return 'worker child run as plain node (V8 heap default)';
+  if (settings.workerMemoryLimitMiB === null) return `worker child run as plain node (\`BENCH_WORKER_MEMORY_LIMIT=none\`; V8 heap limit ${settings.workerHeapLimitMiB} MiB)`;
+  return `worker child run as the image runs node: scripts/entrypoint.sh with a container memory limit of ${settings.workerMemoryLimitMiB}Mi (\`BENCH_WORKER_MEMORY_LIMIT\`), V8 old generation ${settings.workerMemoryLimitMiB / 2} MiB (heap limit ${settings.workerHeapLimitMiB} MiB with the young generation)`;
+}
+
 function renderMarkdown(out: any): string {
   const c = out.convergence;
   const m10 = out.model[String(out.settings.fqdns)];
@@ -299,12 +320,12 @@ function renderMarkdown(out: any): string {
   const growth = m10 && m30 ? round((m30.rssMiB - m10.baseRssMiB) / (m10.rssMiB - m10.baseRssMiB), 2) : undefined;
   return [
     out.settings.resultName && out.settings.resultName !== 'sync'
-      ? `## Sync loop, variant \`${out.settings.resultName}\` (\`BENCH_NAME=${out.settings.resultName} BENCH_FQDNS=${out.settings.fqdns} BENCH_SYNC_CONCURRENCY=${out.settings.queueConcurrency} BENCH_SYNC_RATE=${out.settings.queueRatePerSecond}${out.changeLatency.changes === 0 ? ' BENCH_CHANGES=0' : ''}${Object.keys(out.model).length === 0 ? ' BENCH_MODEL=0' : ''} BENCH_SYNC_ONLY=worker npm run bench:sync\`)`
+      ? `## Sync loop, variant \`${out.settings.resultName}\` (\`BENCH_NAME=${out.settings.resultName} BENCH_FQDNS=${out.settings.fqdns} BENCH_SYNC_CONCURRENCY=${out.settings.queueConcurrency} BENCH_SYNC_RATE=${out.settings.queueRatePerSecond}${out.changeLatency.changes === 0 ? ' BENCH_CHANGES=0' : ''}${Object.keys(out.model).length === 0 ? ' BENCH_MODEL=0' : ''}${out.settings.workerMemoryLimitEnv ? ` BENCH_WORKER_MEMORY_LIMIT=${out.settings.workerMemoryLimitEnv}` : ''} BENCH_SYNC_ONLY=worker npm run bench:sync\`)`
       : '## Sync loop (`npm run bench:sync`)',
     '',
     machineTable(out.machine, out.loadAvgAfter),
     '',
-    `Settings: ${out.settings.fqdns} FQDNs in ${out.settings.memberObjects} member objects (${out.settings.mix}); ${out.settings.clusters}; ${out.settings.avi}; work queue concurrency ${out.settings.queueConcurrency}, Avi-call budget ${out.settings.queueRatePerSecond} calls/s (no limit on keys/s); log level ${out.settings.logLevel}. Creating the objects took ${out.settings.objectCreationS} s (not counted).`,
+    `Settings: ${out.settings.fqdns} FQDNs in ${out.settings.memberObjects} member objects (${out.settings.mix}); ${out.settings.clusters}; ${out.settings.avi}; work queue concurrency ${out.settings.queueConcurrency}, Avi-call budget ${out.settings.queueRatePerSecond} calls/s (no limit on keys/s); log level ${out.settings.logLevel}; ${workerHeap(out.settings)}. Creating the objects took ${out.settings.objectCreationS} s (not counted).`,
     '',
     '| Figure | Measured | Target | Met? |',
     '|---|---|---|---|',

@@ -23,12 +23,30 @@ export function chartCpuLimit(): number {
   return Number(m[1]) / (m[2] ? 1000 : 1);
 }
 
+/** A Kubernetes memory quantity (`512Mi`, `1G`, bytes) in bytes. */
+export function memoryBytes(quantity: string): number {
+  const m = /^(\d+)(Ki|Mi|Gi|K|M|G|)$/.exec(quantity);
+  if (!m) throw new Error(`cannot read the memory quantity ${quantity}`);
+  return Number(m[1]) * UNITS[m[2]!]!;
+}
+
 /** The chart's default memory limit in bytes. */
 export function chartMemoryLimit(): number {
-  const values = { resources: { limits: chartLimits() } };
-  const m = /^(\d+)(Ki|Mi|Gi|K|M|G|)$/.exec(values.resources.limits.memory);
-  if (!m) throw new Error(`cannot read the chart's memory limit ${values.resources.limits.memory}`);
-  return Number(m[1]) * UNITS[m[2]!]!;
+  return memoryBytes(chartLimits().memory);
+}
+
+/**
+ * The command, arguments and environment that run `node <nodeArgs> <script> <args>` as the image's entrypoint
+ * runs node (scripts/entrypoint.sh: V8's old generation sized from the container's memory limit, here
+ * `memoryLimit` bytes in AMKO_MEMORY_LIMIT as the chart sets it). The entrypoint execs node, so the process id
+ * (and an IPC channel) stays the same.
+ */
+export function viaEntrypoint(script: string, args: string[], memoryLimit: number, nodeArgs: string[] = []): { cmd: string; args: string[]; env: NodeJS.ProcessEnv } {
+  return {
+    cmd: '/bin/sh',
+    args: [path.join(REPO_ROOT, 'scripts', 'entrypoint.sh'), ...nodeArgs, script, ...args],
+    env: { AMKO_MEMORY_LIMIT: String(memoryLimit) },
+  };
 }
 
 /**
@@ -36,9 +54,6 @@ export function chartMemoryLimit(): number {
  * `nodeArgs` go to node before the script (e.g. --cpu-prof, which Node 20 refuses in NODE_OPTIONS).
  */
 export function amkoServe(cliJs: string, args: string[], env: NodeJS.ProcessEnv, nodeArgs: string[] = []): { cmd: string; args: string[]; env: NodeJS.ProcessEnv } {
-  return {
-    cmd: '/bin/sh',
-    args: [path.join(REPO_ROOT, 'scripts', 'entrypoint.sh'), ...nodeArgs, cliJs, 'serve', ...args],
-    env: { ...env, AMKO_MEMORY_LIMIT: String(chartMemoryLimit()), WEBHOOK_WORKERS: String(availableCpus(chartCpuLimit())) },
-  };
+  const run = viaEntrypoint(cliJs, ['serve', ...args], chartMemoryLimit(), nodeArgs);
+  return { ...run, env: { ...env, ...run.env, WEBHOOK_WORKERS: String(availableCpus(chartCpuLimit())) } };
 }

@@ -130,16 +130,25 @@ export function machineTable(m: Machine, after: number[]): string {
   ].join('\n');
 }
 
-/** Starts `node <script>` (`--import tsx` for .ts) with an IPC channel; resolves with the first message of type `ready`. */
+/**
+ * Starts `node <script>` (`--import tsx` for .ts) with an IPC channel, or `opts.command` (which must exec that
+ * node, e.g. through scripts/entrypoint.sh); resolves with the first message of type `ready`.
+ */
 export function startChild(
   script: string,
   args: string[],
-  opts: { env?: Record<string, string | undefined>; nodeArgs?: string[]; stdout?: 'ignore' | 'inherit' } = {},
+  opts: {
+    env?: Record<string, string | undefined>;
+    nodeArgs?: string[];
+    stdout?: 'ignore' | 'inherit';
+    command?: { cmd: string; args: string[]; env: NodeJS.ProcessEnv };
+  } = {},
 ): Promise<{ child: ChildProcess; ready: Record<string, unknown> }> {
   const loader = script.endsWith('.ts') ? ['--import', 'tsx'] : [];
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...loader, script, ...args], {
+  const cmd = opts.command ?? { cmd: process.execPath, args: [...(opts.nodeArgs ?? []), ...loader, script, ...args], env: {} };
+  const child = spawn(cmd.cmd, cmd.args, {
     cwd: REPO_ROOT,
-    env: { ...process.env, ...opts.env },
+    env: { ...process.env, ...opts.env, ...cmd.env },
     stdio: ['ignore', opts.stdout ?? 'ignore', 'inherit', 'ipc'],
   });
   return new Promise((resolve, reject) => {
