@@ -54,7 +54,9 @@ for (const o of benchObjects(n).objects) {
   if (!m) caches.set(k, (m = new Map()));
   // As the member informers cache it (their transform).
   const resource = o.collection === COLLECTIONS.ingresses ? 'ingresses' : o.collection === COLLECTIONS.services ? 'services' : 'routes';
-  m.set(`${String(obj.metadata.namespace)}/${String(obj.metadata.name)}`, slimMemberObject(resource, obj as KubernetesObject));
+  // Parsed from JSON text as the list response is (randomUUID and the literals above build ropes, not flat strings).
+  const parsed = JSON.parse(JSON.stringify(obj)) as KubernetesObject;
+  m.set(`${String(obj.metadata.namespace)}/${String(obj.metadata.name)}`, slimMemberObject(resource, parsed));
 }
 
 const afterCaches = rss();
@@ -84,9 +86,10 @@ let hmCount = 0;
   for (const op of planKeys(planKeySet(index, aviCache, inputs.createdBy), inputs, aviCache)) {
     const tenantRef = `https://avi/api/tenant/${op.tenant}#${op.tenant}`;
     if (op.op === 'create-gs') {
-      listedGs.push({ ...JSON.parse(JSON.stringify(op.gs)), uuid: crypto.randomUUID(), url: `https://avi/api/gslbservice/${op.key}`, tenant_ref: tenantRef, _last_modified: String(Date.now()) });
+      // Parsed from JSON text, as the Avi client's list pages are.
+      listedGs.push(JSON.parse(JSON.stringify({ ...op.gs, uuid: crypto.randomUUID(), url: `https://avi/api/gslbservice/${op.key}`, tenant_ref: tenantRef, _last_modified: String(Date.now()) })));
     } else if (op.op === 'create-hm') {
-      listedHms.push({ ...JSON.parse(JSON.stringify(op.hm)), uuid: crypto.randomUUID(), tenant_ref: tenantRef });
+      listedHms.push(JSON.parse(JSON.stringify({ ...op.hm, uuid: crypto.randomUUID(), tenant_ref: tenantRef })));
     }
   }
   gsCount = listedGs.length;
