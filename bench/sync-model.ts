@@ -83,13 +83,21 @@ let hmCount = 0;
 (function resync() {
   const listedGs: GslbService[] = [];
   const listedHms: HealthMonitor[] = [];
+  const hmUuids = new Map<string, string>();
   for (const op of planKeys(planKeySet(index, aviCache, inputs.createdBy), inputs, aviCache)) {
     const tenantRef = `https://avi/api/tenant/${op.tenant}#${op.tenant}`;
+    // Parsed from JSON text, as the Avi client's list pages are; refs as the controller renders them with
+    // include_name (`…/api/<type>/<uuid>#<name>`). A key's monitors are planned before its GslbService.
     if (op.op === 'create-gs') {
-      // Parsed from JSON text, as the Avi client's list pages are.
-      listedGs.push(JSON.parse(JSON.stringify({ ...op.gs, uuid: crypto.randomUUID(), url: `https://avi/api/gslbservice/${op.key}`, tenant_ref: tenantRef, _last_modified: String(Date.now()) })));
+      const refs = (op.gs.health_monitor_refs ?? []).map((r) => {
+        const name = new URLSearchParams(r.slice(r.indexOf('?') + 1)).get('name')!;
+        return `https://avi/api/healthmonitor/${hmUuids.get(name)}#${name}`;
+      });
+      listedGs.push(JSON.parse(JSON.stringify({ ...op.gs, health_monitor_refs: refs, uuid: crypto.randomUUID(), url: `https://avi/api/gslbservice/${op.key}`, tenant_ref: tenantRef, _last_modified: String(Date.now()) })));
     } else if (op.op === 'create-hm') {
-      listedHms.push(JSON.parse(JSON.stringify({ ...op.hm, uuid: crypto.randomUUID(), tenant_ref: tenantRef })));
+      const uuid = crypto.randomUUID();
+      hmUuids.set(op.hm.name, uuid);
+      listedHms.push(JSON.parse(JSON.stringify({ ...op.hm, uuid, tenant_ref: tenantRef })));
     }
   }
   gsCount = listedGs.length;

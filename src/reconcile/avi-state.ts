@@ -29,8 +29,9 @@ export type ActualHm = HealthMonitor | StoredHm;
 
 export const isStored = (o: ActualGs | ActualHm): o is StoredGs | StoredHm => (o as { stored?: unknown }).stored === true;
 
-export function storeGs(gs: GslbService): StoredGs {
-  return { stored: true, uuid: gs.uuid, canon: canonGsBase(gs) };
+/** @param known uuid → name of the monitors the cache knows (their names are shared, not copied per GslbService) */
+export function storeGs(gs: GslbService, known?: ReadonlyMap<string, string>): StoredGs {
+  return { stored: true, uuid: gs.uuid, canon: canonGsBase(gs, known) };
 }
 
 export function storeHm(hm: HealthMonitor): StoredHm {
@@ -96,11 +97,7 @@ export class AviStateCache {
 
   /** Replaces the cache with fresh lists; entries written after `startSeq` are newer than the lists and kept. */
   replace(gss: GslbService[], hms: HealthMonitor[], createdBy: string, defaultTenant: string, startSeq: number): void {
-    const nextGs = new Map<string, StoredGs>();
-    for (const gs of gss) {
-      if (gs.created_by !== createdBy) continue;
-      nextGs.set(gsKey(tenantOf(gs.tenant_ref, defaultTenant), gs.name), storeGs(gs));
-    }
+    // Monitors first: the GslbServices' monitor refs then share the names refNames holds.
     const nextHms = new Map<string, Map<string, StoredHm>>();
     for (const hm of hms) {
       const t = tenantOf(hm.tenant_ref, defaultTenant);
@@ -108,6 +105,11 @@ export class AviStateCache {
       if (!m) nextHms.set(t, (m = new Map()));
       m.set(hm.name, storeHm(hm));
       if (hm.uuid) this.refNames.set(hm.uuid, hmName(m.get(hm.name)!));
+    }
+    const nextGs = new Map<string, StoredGs>();
+    for (const gs of gss) {
+      if (gs.created_by !== createdBy) continue;
+      nextGs.set(gsKey(tenantOf(gs.tenant_ref, defaultTenant), gs.name), storeGs(gs, this.refNames));
     }
     for (const [k, seq] of this.gsWrittenAt) {
       if (seq <= startSeq) continue;
@@ -175,9 +177,9 @@ export class AviStateCache {
     }
     const key = this.ownedKey(tenant, next);
     if (key === undefined) return;
+    // A new array of exactly its length: one grown by push() keeps spare capacity (17 slots for one monitor).
     const list = this.ownedHms.get(key);
-    if (list) list.push(next!);
-    else this.ownedHms.set(key, [next!]);
+    this.ownedHms.set(key, list ? [...list, next!] : [next!]);
   }
 
   setHm(tenant: string, full: HealthMonitor | undefined, name: string): void {
@@ -194,7 +196,7 @@ export class AviStateCache {
   }
 
   setGs(key: string, full: GslbService | undefined): void {
-    if (full) this.gs.set(key, storeGs(full));
+    if (full) this.gs.set(key, storeGs(full, this.refNames));
     else this.gs.delete(key);
     ++this.writeSeq;
     if (this.listing) this.gsWrittenAt.set(key, this.writeSeq);

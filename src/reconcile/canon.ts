@@ -29,11 +29,18 @@ export function refName(ref: string | undefined, refNames: ReadonlyMap<string, s
 
 /** Marks a stored ref that names no object (a bare uuid ref): resolved through refNames at diff time. */
 const UNNAMED = '\u0000';
-/** A ref as the cache keeps it: its name when it carries one, else the whole ref behind UNNAMED. */
-function refStem(ref: string | undefined): string | undefined {
+/**
+ * A ref as the cache keeps it: its name when it carries one, else the whole ref behind UNNAMED. A name that
+ * `known` (uuid → name) holds for the ref's uuid is that copy: the name parsed out of the ref is a slice that
+ * would keep the whole ref alive.
+ */
+function refStem(ref: string | undefined, known?: ReadonlyMap<string, string>): string | undefined {
   if (!ref) return undefined;
   const named = namedRef(ref);
-  return named !== undefined ? named : UNNAMED + ref;
+  if (named === undefined) return UNNAMED + ref;
+  const hash = known ? ref.indexOf('#') : -1;
+  const same = hash >= 0 ? known!.get(ref.slice(ref.lastIndexOf('/', hash) + 1, hash)) : undefined;
+  return same === named ? same : named;
 }
 function resolveStem(stem: string | undefined, refNames: ReadonlyMap<string, string>): string | undefined {
   return stem?.startsWith(UNNAMED) ? refName(stem.slice(1), refNames) : stem;
@@ -96,7 +103,7 @@ const cmp = (a: string | number | undefined, b: string | number | undefined) =>
  * complete), repeated strings shared. This is all the worker's cache keeps of
  * a controller GslbService.
  */
-export function canonGsBase(gs: GslbService) {
+export function canonGsBase(gs: GslbService, known?: ReadonlyMap<string, string>) {
   const dn = gs.domain_names ?? [];
   const down = gs.down_response && gs.down_response.type !== 'GSLB_SERVICE_DOWN_RESPONSE_NONE' ? gs.down_response : undefined;
   return {
@@ -117,7 +124,7 @@ export function canonGsBase(gs: GslbService) {
     site_persistence_enabled: dflt(gs.site_persistence_enabled, false),
     application_persistence_profile_ref: intern(refStem(gs.application_persistence_profile_ref)),
     pki_profile_ref: intern(refStem(gs.pki_profile_ref)),
-    health_monitor_refs: (gs.health_monitor_refs ?? []).map((r) => refStem(r)!),
+    health_monitor_refs: (gs.health_monitor_refs ?? []).map((r) => refStem(r, known)!),
     down_response: down
       ? {
           type: intern(down.type),
@@ -151,9 +158,17 @@ export function projectGs(base: CanonGsBase, ctx: { refNames: ReadonlyMap<string
   };
 }
 
+const httpForms = new Map<string, { readonly http_request: string | undefined; readonly http_response_code: readonly string[] }>();
+/** One shared, frozen form per distinct request and codes (every monitor of a path has the same); bounded like intern(). */
 function canonHttp(m: { http_request?: string; http_response_code?: string[] } | undefined) {
   if (!m) return undefined;
-  return { http_request: intern(m.http_request), http_response_code: [...(m.http_response_code ?? [])].map(intern).sort() };
+  const form = { http_request: intern(m.http_request), http_response_code: [...(m.http_response_code ?? [])].map(intern).sort() };
+  const key = JSON.stringify(form);
+  const hit = httpForms.get(key);
+  if (hit) return hit;
+  const shared = Object.freeze({ ...form, http_response_code: Object.freeze(form.http_response_code) });
+  if (httpForms.size < 10_000) httpForms.set(key, shared);
+  return shared;
 }
 
 export function canonHm(hm: HealthMonitor) {

@@ -17,6 +17,7 @@ import type { Route } from './members/derive.js';
 import { GATEWAY_API, GATEWAY_PATHS, type Gateway, type HTTPRoute } from './members/gateway-api.js';
 import { workerMetrics as M } from './metrics.js';
 import { intern } from './util.js';
+import { ANN_CONTROLLER_UUID } from './members/derive.js';
 import { boundedDelay } from '../timers.js';
 
 export type MemberResource = 'namespaces' | 'ingresses' | 'services' | 'routes' | 'hostrules' | 'gateways' | 'httproutes';
@@ -61,10 +62,37 @@ export interface MemberClusterOptions {
 
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 
-/** Copies `v` without its undefined fields (they would still take a slot in the cached object). */
+/**
+ * Copies `v` without its undefined fields (they would still take a slot in the cached object). Into a new
+ * object: deleting a field turns an object into a hash table (V8's dictionary mode), several times its size.
+ */
 function defined<T extends object>(v: T): T {
-  for (const k of Object.keys(v) as Array<keyof T>) if (v[k] === undefined) delete v[k];
-  return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) if (x !== undefined) out[k] = x;
+  return out as T;
+}
+
+/** The annotations the member informers keep: all but kubectl's last-applied copy; AKO's controller UUID shared. */
+function slimAnnotations(annotations: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(annotations)) {
+    if (k === LAST_APPLIED) continue;
+    out[k] = k === ANN_CONTROLLER_UUID ? intern(v) : v;
+  }
+  return out;
+}
+
+const httpPaths = new Map<string, { readonly paths: ReadonlyArray<{ readonly path?: string }> }>();
+/** An Ingress rule's `http` as derivation reads it: one shared, frozen copy per distinct path list (bounded like intern()). */
+function slimHttp(http: Loose): { readonly paths?: ReadonlyArray<{ readonly path?: string }> } {
+  const paths = (http.paths as Loose[] | undefined)?.map((p) => defined({ path: p.path as string | undefined }));
+  if (!paths) return {};
+  const key = JSON.stringify(paths);
+  const hit = httpPaths.get(key);
+  if (hit) return hit;
+  const shared = Object.freeze({ paths: Object.freeze(paths.map((p) => Object.freeze(p))) });
+  if (httpPaths.size < 10_000) httpPaths.set(key, shared);
+  return shared;
 }
 
 type Loose = Record<string, any>;
@@ -83,11 +111,7 @@ const slimLb = (st: Loose | undefined) =>
  */
 export function slimMemberObject(resource: MemberResource, obj: KubernetesObject): KubernetesObject {
   const md = obj.metadata ?? {};
-  let annotations = md.annotations;
-  if (annotations && LAST_APPLIED in annotations) {
-    annotations = { ...annotations };
-    delete annotations[LAST_APPLIED];
-  }
+  const annotations = md.annotations && slimAnnotations(md.annotations);
   let labels = md.labels;
   if (labels) {
     labels = {};
@@ -112,7 +136,7 @@ export function slimMemberObject(resource: MemberResource, obj: KubernetesObject
         ...base,
         spec: spec && {
           rules: (spec.rules as Loose[] | undefined)?.map((r) =>
-            defined({ host: r.host, http: r.http && { paths: ((r.http as Loose).paths as Loose[] | undefined)?.map((p) => defined({ path: p.path })) } }),
+            defined({ host: r.host, http: r.http && slimHttp(r.http as Loose) }),
           ),
           tls: (spec.tls as Loose[] | undefined)?.map((t) => ({ hosts: t.hosts })),
         },

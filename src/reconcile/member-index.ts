@@ -7,8 +7,8 @@ import { hash } from './util.js';
 export class MemberIndex {
   /** `<cluster>/<resource>/<namespace>/<name>` -> its members. */
   private objMembers = new Map<string, NamedMember[]>();
-  /** key -> ids of the objects with members for it. */
-  private keyObjs = new Map<string, Set<string>>();
+  /** key -> ids of the objects with members for it: the id itself while there is one (most keys), else a Set. */
+  private keyObjs = new Map<string, string | Set<string>>();
   /** Member records per cluster, kept as objects change (read every second for the metrics). */
   private perCluster = new Map<string, number>();
 
@@ -44,22 +44,13 @@ export class MemberIndex {
     const old = this.objMembers.get(objId) ?? [];
     if (hash(old) === hash(members)) return;
     const keys = new Set([...old, ...members].map((m) => gsKey(m.tenant, m.gsName)));
-    for (const m of old) {
-      const k = gsKey(m.tenant, m.gsName);
-      const s = this.keyObjs.get(k);
-      s?.delete(objId);
-      if (s && s.size === 0) this.keyObjs.delete(k);
-    }
-    if (members.length > 0) this.objMembers.set(objId, members);
+    for (const m of old) this.unlink(gsKey(m.tenant, m.gsName), objId);
+    // A copy of exactly its length: an array grown by push() keeps spare capacity (17 slots for one member).
+    if (members.length > 0) this.objMembers.set(objId, members.slice());
     else this.objMembers.delete(objId);
     for (const m of old) this.count(m.cluster, -1);
     for (const m of members) this.count(m.cluster, 1);
-    for (const m of members) {
-      const k = gsKey(m.tenant, m.gsName);
-      let s = this.keyObjs.get(k);
-      if (!s) this.keyObjs.set(k, (s = new Set()));
-      s.add(objId);
-    }
+    for (const m of members) this.link(gsKey(m.tenant, m.gsName), objId);
     if (report) for (const k of keys) (this.deferred ? this.deferred.add(k) : this.onKeyChanged(k));
   }
 
@@ -76,7 +67,8 @@ export class MemberIndex {
 
   membersOf(key: string): NamedMember[] {
     const out: NamedMember[] = [];
-    for (const id of this.keyObjs.get(key) ?? []) {
+    const ids = this.keyObjs.get(key);
+    for (const id of typeof ids === 'string' ? [ids] : (ids ?? [])) {
       for (const m of this.objMembers.get(id) ?? []) if (gsKey(m.tenant, m.gsName) === key) out.push(m);
     }
     return out;
@@ -89,6 +81,23 @@ export class MemberIndex {
   /** Member records per cluster (metrics). */
   countsByCluster(): ReadonlyMap<string, number> {
     return this.perCluster;
+  }
+
+  private link(key: string, objId: string): void {
+    const ids = this.keyObjs.get(key);
+    if (ids === undefined) this.keyObjs.set(key, objId);
+    else if (typeof ids === 'string') {
+      if (ids !== objId) this.keyObjs.set(key, new Set([ids, objId]));
+    } else ids.add(objId);
+  }
+
+  private unlink(key: string, objId: string): void {
+    const ids = this.keyObjs.get(key);
+    if (ids === objId) this.keyObjs.delete(key);
+    else if (typeof ids === 'object') {
+      ids.delete(objId);
+      if (ids.size === 1) this.keyObjs.set(key, ids.values().next().value!);
+    }
   }
 
   private count(cluster: string, delta: number): void {

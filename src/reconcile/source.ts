@@ -88,7 +88,8 @@ export class AnnotatedControllerUuid {
 
 /** The MemberIndex id of an object: `<cluster>/<resource>/<namespace>/<name>`. */
 export function objectId(cluster: string, resource: SourceResource, obj: KubernetesObject): string {
-  return `${cluster}/${resource}/${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}`;
+  // One flat string (gsKey says why).
+  return [cluster, resource, obj.metadata?.namespace ?? '', obj.metadata?.name ?? ''].join('/');
 }
 
 /** Shared by every member without aliases (never mutated). */
@@ -112,6 +113,7 @@ export function namedRecord(m: MemberRecord, n: NonNullable<ReturnType<NamingSte
     ...m,
     namespace: intern(m.namespace),
     tenant: intern(m.tenant),
+    ...(m.controllerUuid !== undefined ? { controllerUuid: intern(m.controllerUuid) } : {}),
     paths: sharedPaths(m.paths),
     ...(n.tls !== undefined ? { tls: n.tls } : {}), // [custom-fqdn] tls
     gsName: n.gsName === m.hostname ? m.hostname : n.gsName,

@@ -108,7 +108,8 @@ export function memberDescription(m: Pick<MemberRecord, 'kind' | 'cluster' | 'na
 
 /** The work-queue key of a GslbService: `<tenant>/<gsName>`. */
 export function gsKey(tenant: string, gsName: string): string {
-  return `${tenant}/${gsName}`;
+  // join() makes one flat string; a template literal makes a rope that the maps keyed by it would keep whole.
+  return [tenant, gsName].join('/');
 }
 
 export function parseGsKey(key: string): { tenant: string; gsName: string } {
