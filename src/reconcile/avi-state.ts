@@ -1,56 +1,43 @@
 // What this instance owns on the controller, as last seen: GslbServices by
 // key, health monitors by tenant/name (with an index of the owned ones by key),
 // uuid -> name for refs. Only what the diff compares is kept of each object:
-// the cache's own storage form (StoredGs/StoredHm, below: identity plus the
-// canonical form of canon.ts). Replaced wholesale by a full resync (keeping
+// the cache's own storage form (StoredGs/StoredHm, stored.ts: identity plus the
+// canonical form of canon.ts, its common parts shared between objects). Replaced wholesale by a full resync (keeping
 // entries written while the lists were in flight) and kept current by every write.
 import type { GslbService, HealthMonitor } from '../avi/types.js';
-import { canonGsBase, canonHm, type CanonGsBase, type CanonHm } from './canon.js';
+import { StoredGs, StoredHm } from './stored.js';
 import { HM_PREFIX, gsNameFromHmDescription, isOwnedHm } from './desired/healthmonitors.js';
 import { gsKey } from './members/types.js';
 import { tenantOf } from './util.js';
 
-/** What a cache keeps of a controller GslbService: its uuid and canonGsBase. */
-export interface StoredGs {
-  readonly stored: true;
-  uuid?: string;
-  readonly canon: CanonGsBase;
-}
-
-/** What a cache keeps of a controller health monitor: its uuid and canonHm (name, description, created-by marker). */
-export interface StoredHm {
-  readonly stored: true;
-  uuid?: string;
-  readonly canon: CanonHm;
-}
+export { StoredGs, StoredHm };
 
 export type ActualGs = GslbService | StoredGs;
 export type ActualHm = HealthMonitor | StoredHm;
 
-export const isStored = (o: ActualGs | ActualHm): o is StoredGs | StoredHm => (o as { stored?: unknown }).stored === true;
+export const isStored = (o: ActualGs | ActualHm): o is StoredGs | StoredHm => o instanceof StoredGs || o instanceof StoredHm;
 
 /** @param known uuid → name of the monitors the cache knows (their names are shared, not copied per GslbService) */
 export function storeGs(gs: GslbService, known?: ReadonlyMap<string, string>): StoredGs {
-  return { stored: true, uuid: gs.uuid, canon: canonGsBase(gs, known) };
+  return new StoredGs(gs, known);
 }
 
 export function storeHm(hm: HealthMonitor): StoredHm {
-  return { stored: true, uuid: hm.uuid, canon: canonHm(hm) };
+  return new StoredHm(hm);
 }
 
 /** The name of a full or stored monitor. */
-export const hmName = (hm: ActualHm): string => (isStored(hm) ? hm.canon.name : hm.name);
+export const hmName = (hm: ActualHm): string => hm.name;
 
 /** isOwnedHm for a full or stored monitor. */
 export function ownsHm(hm: ActualHm, createdBy: string): boolean {
-  return isStored(hm) ? hm.canon.name.startsWith(HM_PREFIX) && hm.canon.created_by === createdBy : isOwnedHm(hm, createdBy);
+  return isStored(hm) ? hm.name.startsWith(HM_PREFIX) && hm.createdBy === createdBy : isOwnedHm(hm, createdBy);
 }
 
 /** gsNameFromHmDescription for a full or stored monitor. */
 export function hmGsName(hm: ActualHm): string | undefined {
-  return gsNameFromHmDescription(isStored(hm) ? hm.canon.description : hm.description);
+  return gsNameFromHmDescription(hm.description);
 }
-
 
 export interface ActualKeyState {
   /** The GslbService this instance owns for the key, if any. */
@@ -177,9 +164,9 @@ export class AviStateCache {
     }
     const key = this.ownedKey(tenant, next);
     if (key === undefined) return;
-    // A new array of exactly its length: one grown by push() keeps spare capacity (17 slots for one monitor).
+    // A new array of exactly its length (concat): one grown by push() or spread keeps spare capacity (17 slots).
     const list = this.ownedHms.get(key);
-    this.ownedHms.set(key, list ? [...list, next!] : [next!]);
+    this.ownedHms.set(key, list ? list.concat(next!) : [next!]);
   }
 
   setHm(tenant: string, full: HealthMonitor | undefined, name: string): void {
@@ -189,7 +176,7 @@ export class AviStateCache {
     this.indexHm(tenant, m.get(name), hm);
     if (hm) {
       m.set(name, hm);
-      if (hm.uuid) this.refNames.set(hm.uuid, hm.canon.name);
+      if (hm.uuid) this.refNames.set(hm.uuid, hm.name);
     } else m.delete(name);
     ++this.writeSeq;
     if (this.listing) this.hmWrittenAt.set(`${tenant}/${name}`, this.writeSeq);

@@ -7,8 +7,11 @@ import { hash } from './util.js';
 export class MemberIndex {
   /** `<cluster>/<resource>/<namespace>/<name>` -> its members. */
   private objMembers = new Map<string, NamedMember[]>();
-  /** key -> ids of the objects with members for it: the id itself while there is one (most keys), else a Set. */
-  private keyObjs = new Map<string, string | Set<string>>();
+  /**
+   * key -> ids of the objects with members for it: the id itself while there is one (most keys), else a list
+   * of exactly their number (a key has a few objects: one per cluster that serves its FQDN, mostly).
+   */
+  private keyObjs = new Map<string, string | readonly string[]>();
   /** Member records per cluster, kept as objects change (read every second for the metrics). */
   private perCluster = new Map<string, number>();
 
@@ -87,16 +90,16 @@ export class MemberIndex {
     const ids = this.keyObjs.get(key);
     if (ids === undefined) this.keyObjs.set(key, objId);
     else if (typeof ids === 'string') {
-      if (ids !== objId) this.keyObjs.set(key, new Set([ids, objId]));
-    } else ids.add(objId);
+      if (ids !== objId) this.keyObjs.set(key, [ids, objId]);
+    } else if (!ids.includes(objId)) this.keyObjs.set(key, ids.concat(objId));
   }
 
   private unlink(key: string, objId: string): void {
     const ids = this.keyObjs.get(key);
     if (ids === objId) this.keyObjs.delete(key);
-    else if (typeof ids === 'object') {
-      ids.delete(objId);
-      if (ids.size === 1) this.keyObjs.set(key, ids.values().next().value!);
+    else if (typeof ids === 'object' && ids.includes(objId)) {
+      const left = ids.filter((id) => id !== objId);
+      this.keyObjs.set(key, left.length === 1 ? left[0]! : left);
     }
   }
 
