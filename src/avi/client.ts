@@ -266,16 +266,16 @@ export class AviClient implements AviApi {
     });
   }
 
-  /** Every object of a collection, following `next` through all pages. */
-  async listAll<T>(resource: string, query: Record<string, QueryValue> = {}, tenant?: string): Promise<T[]> {
-    const out: T[] = [];
+  /** Every object of a collection, following `next` through all pages; `each` converts each one as its page arrives. */
+  async listAll<T, U = T>(resource: string, query: Record<string, QueryValue> = {}, tenant?: string, each?: (item: T) => U): Promise<U[]> {
+    const out: U[] = [];
     let path: string | undefined = withQuery(`/api/${resource}`, withDefaults({ include_name: true, page_size: this.pageSize }, query));
     const seen = new Set<string>();
     for (let i = 0; path && i < MAX_PAGES; i++) {
       if (seen.has(path)) throw new AviError(`pagination loop at ${path}`, { errorClass: 'server', method: 'GET', path: `/api/${resource}` });
       seen.add(path);
       const page: AviPage<T> | undefined = await this.request<AviPage<T>>('GET', path, { tenant });
-      if (page?.results) out.push(...page.results);
+      for (const item of page?.results ?? []) out.push(each ? each(item) : (item as unknown as U));
       path = page?.next ? nextPath(page.next) : undefined;
     }
     return out;
@@ -297,8 +297,8 @@ export class AviClient implements AviApi {
     }
   }
 
-  listGslbServices(createdBy: string, tenant?: string): Promise<GslbService[]> {
-    return this.listAll<GslbService>('gslbservice', { created_by: createdBy }, tenant);
+  listGslbServices<U = GslbService>(createdBy: string, tenant?: string, each?: (gs: GslbService) => U): Promise<U[]> {
+    return this.listAll<GslbService, U>('gslbservice', { created_by: createdBy }, tenant, each);
   }
   getGslbService(name: string, tenant?: string): Promise<GslbService | undefined> {
     return this.getByName<GslbService>('gslbservice', name, tenant);
@@ -313,8 +313,8 @@ export class AviClient implements AviApi {
     await this.request('DELETE', `/api/gslbservice/${encodeURIComponent(uuid)}`, { tenant });
   }
 
-  listHealthMonitors(tenant?: string): Promise<HealthMonitor[]> {
-    return this.listAll<HealthMonitor>('healthmonitor', { is_federated: true }, tenant);
+  listHealthMonitors<U = HealthMonitor>(tenant?: string, each?: (hm: HealthMonitor) => U): Promise<U[]> {
+    return this.listAll<HealthMonitor, U>('healthmonitor', { is_federated: true }, tenant, each);
   }
   getHealthMonitor(name: string, tenant?: string): Promise<HealthMonitor | undefined> {
     return this.getByName<HealthMonitor>('healthmonitor', name, tenant);

@@ -119,14 +119,15 @@ export interface AviApi {
   /** Controller version in use (configured, or discovered from /api/initial-data). */
   version(): Promise<string>;
 
-  listGslbServices(createdBy: string, tenant?: string): Promise<GslbService[]>;
+  /** `each` converts every GslbService as its page arrives (a caller keeping a smaller form never holds all of them whole). */
+  listGslbServices<U = GslbService>(createdBy: string, tenant?: string, each?: (gs: GslbService) => U): Promise<U[]>;
   getGslbService(name: string, tenant?: string): Promise<GslbService | undefined>;
   createGslbService(gs: GslbService, tenant?: string): Promise<GslbService>;
   updateGslbService(uuid: string, gs: GslbService, tenant?: string): Promise<GslbService>;
   deleteGslbService(uuid: string, tenant?: string): Promise<void>;
 
-  /** Federated health monitors (is_federated=true), all pages. */
-  listHealthMonitors(tenant?: string): Promise<HealthMonitor[]>;
+  /** Federated health monitors (is_federated=true), all pages; `each` as for listGslbServices. */
+  listHealthMonitors<U = HealthMonitor>(tenant?: string, each?: (hm: HealthMonitor) => U): Promise<U[]>;
   getHealthMonitor(name: string, tenant?: string): Promise<HealthMonitor | undefined>;
   createHealthMonitor(hm: HealthMonitor, tenant?: string): Promise<HealthMonitor>;
   updateHealthMonitor(uuid: string, hm: HealthMonitor, tenant?: string): Promise<HealthMonitor>;

@@ -12,6 +12,17 @@ import { tenantOf } from './util.js';
 
 export { StoredGs, StoredHm };
 
+/** A listed object converted to the cache's form, with the tenant its tenant_ref names. */
+export interface Listed<T extends StoredGs | StoredHm> {
+  readonly tenant: string;
+  readonly stored: T;
+}
+
+const isListed = <T extends StoredGs | StoredHm>(o: object): o is Listed<T> => {
+  const stored = (o as { stored?: unknown }).stored;
+  return stored instanceof StoredGs || stored instanceof StoredHm;
+};
+
 export type ActualGs = GslbService | StoredGs;
 export type ActualHm = HealthMonitor | StoredHm;
 
@@ -82,21 +93,50 @@ export class AviStateCache {
     return this.writeSeq;
   }
 
-  /** Replaces the cache with fresh lists; entries written after `startSeq` are newer than the lists and kept. */
-  replace(gss: GslbService[], hms: HealthMonitor[], createdBy: string, defaultTenant: string, startSeq: number): void {
+  /**
+   * The conversion a full resync hands to listGslbServices: each listed GslbService becomes what replace() keeps as
+   * its page arrives, so the resync never holds every listed object whole next to the cache.
+   */
+  listedGs(defaultTenant: string): (gs: GslbService) => Listed<StoredGs> {
+    return (gs) => ({ tenant: tenantOf(gs.tenant_ref, defaultTenant), stored: storeGs(gs, this.refNames) });
+  }
+
+  /** As listedGs, for listHealthMonitors. */
+  listedHm(defaultTenant: string): (hm: HealthMonitor) => Listed<StoredHm> {
+    return (hm) => ({ tenant: tenantOf(hm.tenant_ref, defaultTenant), stored: storeHm(hm) });
+  }
+
+  /**
+   * Replaces the cache with fresh lists (as listed, or converted by listedGs/listedHm); entries written after
+   * `startSeq` are newer than the lists and kept.
+   */
+  replace(
+    gss: ReadonlyArray<GslbService | Listed<StoredGs>>,
+    hms: ReadonlyArray<HealthMonitor | Listed<StoredHm>>,
+    createdBy: string,
+    defaultTenant: string,
+    startSeq: number,
+  ): void {
+    const asGs = this.listedGs(defaultTenant);
+    const asHm = this.listedHm(defaultTenant);
     // Monitors first: the GslbServices' monitor refs then share the names refNames holds.
     const nextHms = new Map<string, Map<string, StoredHm>>();
-    for (const hm of hms) {
-      const t = tenantOf(hm.tenant_ref, defaultTenant);
+    const names = new Map<string, string>();
+    for (const item of hms) {
+      const { tenant: t, stored: hm } = isListed(item) ? item : asHm(item);
       let m = nextHms.get(t);
       if (!m) nextHms.set(t, (m = new Map()));
-      m.set(hm.name, storeHm(hm));
-      if (hm.uuid) this.refNames.set(hm.uuid, hmName(m.get(hm.name)!));
+      m.set(hm.name, hm);
+      names.set(hm.name, hm.name);
+      if (hm.uuid) this.refNames.set(hm.uuid, hm.name);
     }
     const nextGs = new Map<string, StoredGs>();
-    for (const gs of gss) {
-      if (gs.created_by !== createdBy) continue;
-      nextGs.set(gsKey(tenantOf(gs.tenant_ref, defaultTenant), gs.name), storeGs(gs, this.refNames));
+    for (const item of gss) {
+      const { tenant, stored: gs } = isListed(item) ? item : asGs(item);
+      if (gs.createdBy !== createdBy) continue;
+      // Converted while the monitors were still listing: their refs now share the monitors' names.
+      gs.shareRefNames(names);
+      nextGs.set(gsKey(tenant, gs.name), gs);
     }
     for (const [k, seq] of this.gsWrittenAt) {
       if (seq <= startSeq) continue;

@@ -121,7 +121,10 @@ export async function computePlan(opts: PlanOptions): Promise<PlanResult> {
     // What this instance owns on the controller, as the worker's full resync reads it.
     const observed = new AviStateCache(() => cfg.createdBy);
     const seq = observed.mark();
-    const [gss, hms] = await Promise.all([avi.listGslbServices(cfg.createdBy, '*'), avi.listHealthMonitors('*')]);
+    const [gss, hms] = await Promise.all([
+      avi.listGslbServices(cfg.createdBy, '*', observed.listedGs(cfg.tenant)),
+      avi.listHealthMonitors('*', observed.listedHm(cfg.tenant)),
+    ]);
     observed.replace(gss, hms, cfg.createdBy, cfg.tenant, seq);
 
     const inputs = { ...policy.inputs(cfg), members: (key: string) => index.membersOf(key) };

@@ -316,7 +316,11 @@ export class GslbConfigController {
         this.retryLater();
         return;
       }
-      const [gss, hms] = await Promise.all([avi.listGslbServices(cfg.createdBy, '*'), avi.listHealthMonitors('*')]);
+      // Converted page by page to what the cache keeps (a 30k-FQDN resync would otherwise hold every listed object whole).
+      const [gss, hms] = await Promise.all([
+        avi.listGslbServices(cfg.createdBy, '*', s.observed.listedGs(cfg.tenant)),
+        avi.listHealthMonitors('*', s.observed.listedHm(cfg.tenant)),
+      ]);
       if (s.config !== cfg || s.session.client !== avi) return;
       s.observed.replace(gss, hms, cfg.createdBy, cfg.tenant, startSeq);
       s.resynced = true;

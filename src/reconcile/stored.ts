@@ -58,7 +58,7 @@ export class StoredGs {
   readonly name: string;
   private readonly domainNames: string[];
   private readonly description: string;
-  private readonly hmRefs: string[];
+  private hmRefs: string[];
   private readonly shared: CanonGsBase;
   /** The groups without their members (shared), and the members of each group. */
   private readonly groups: readonly CanonGroup[];
@@ -75,6 +75,18 @@ export class StoredGs {
     this.shared = pooled(gsParts, { ...c, name: undefined!, domain_names: undefined!, description: undefined!, health_monitor_refs: undefined!, groups: undefined! });
     this.groups = pooled(groupParts, c.groups.map((g) => Object.freeze({ ...g, members: undefined! })));
     this.members = c.groups.map((g) => g.members);
+  }
+
+  get createdBy(): string | undefined {
+    return this.shared.created_by;
+  }
+
+  /**
+   * Makes the monitor refs share the names `names` holds (name → that name as the cache keeps it): a name parsed
+   * out of a ref is a slice that keeps the whole ref alive. Only before the object is in a cache.
+   */
+  shareRefNames(names: ReadonlyMap<string, string>): void {
+    this.hmRefs = this.hmRefs.map((r) => names.get(r) ?? r);
   }
 
   /** canonGsBase of the GslbService. */
