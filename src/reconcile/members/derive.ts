@@ -5,6 +5,7 @@ import type { V1Ingress, V1Namespace, V1Service } from '@kubernetes/client-node'
 import { isSelected, type Selection } from './selection.js';
 import type { Gateway, Meta } from './gateway-api.js';
 import type { DerivationResult, MemberKind, MemberRecord, Rejection, SkipCode } from './types.js';
+import { jsonStringEntries, stringEntries } from './string-map.js';
 
 export const ANN_VS_UUID_MAP = 'ako.vmware.com/host-fqdn-vs-uuid-map';
 export const ANN_CONTROLLER_UUID = 'ako.vmware.com/controller-cluster-uuid';
@@ -53,7 +54,7 @@ export interface DeriveContext {
 }
 
 interface AkoInfo {
-  vsUuids: Record<string, string>;
+  vsUuids: ReadonlyMap<string, string>;
   controllerUuid?: string;
   tenant?: string;
 }
@@ -68,19 +69,12 @@ function parseJsonObject(s: string | undefined): Record<string, unknown> | undef
   }
 }
 
-function stringMap(v: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (v && typeof v === 'object') {
-    for (const [k, x] of Object.entries(v as Record<string, unknown>)) if (typeof x === 'string') out[k] = x;
-  }
-  return out;
-}
 
 /** AKO's annotations (or a route status reason with the same keys). */
 function akoInfo(source: Record<string, unknown> | Record<string, string> | undefined): AkoInfo {
   const a = (source ?? {}) as Record<string, unknown>;
   const rawMap = a[ANN_VS_UUID_MAP];
-  const vsUuids = typeof rawMap === 'string' ? stringMap(parseJsonObject(rawMap)) : stringMap(rawMap);
+  const vsUuids = typeof rawMap === 'string' ? jsonStringEntries(rawMap) : stringEntries(rawMap);
   const cu = a[ANN_CONTROLLER_UUID];
   const t = a[ANN_TENANT];
   return {
@@ -138,7 +132,7 @@ function admit(
   const t = resolveTenant(info.tenant, nsTenant, ctx.defaultTenant);
   if ('error' in t) return { code: 'tenant-mismatch', reason: t.error };
   const syncVipOnly = ctx.selection.clusters.get(ctx.cluster)?.syncVipOnly ?? false;
-  const vsUuid = info.vsUuids[hostname] || undefined;
+  const vsUuid = info.vsUuids.get(hostname) || undefined;
   if (!syncVipOnly && (!vsUuid || !info.controllerUuid)) {
     return { code: 'missing-ako-uuids', reason: `missing AKO virtual service or controller UUID for ${hostname} (needed unless syncVipOnly)` };
   }
@@ -273,7 +267,7 @@ export function deriveRoute(route: Route, ctx: DeriveContext): DerivationResult 
   const info = fromStatus ? akoInfo(fromStatus) : akoInfo(m.annotations);
   if (fromStatus) {
     const ann = akoInfo(m.annotations);
-    if (Object.keys(info.vsUuids).length === 0) info.vsUuids = ann.vsUuids;
+    if (info.vsUuids.size === 0) info.vsUuids = ann.vsUuids;
     info.controllerUuid ??= ann.controllerUuid;
     info.tenant ??= ann.tenant;
   }
