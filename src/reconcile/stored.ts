@@ -2,6 +2,8 @@
 // compares (canon.ts), split into what differs from object to object (names, description, monitor refs,
 // members) and the rest, which thousands of objects have alike (the settings of one GDP, one monitor
 // template) and which is kept once. `canon` puts the two together again, key for key as canon.ts made it.
+// A canonical field that differs per object (as names do) belongs with the own fields: in the shared part it
+// would be kept per object anyway, past POOL_LIMIT distinct parts.
 import type { GslbService, HealthMonitor } from '../avi/types.js';
 import { canonGsBase, canonHm, type CanonGsBase, type CanonHm } from './canon.js';
 
