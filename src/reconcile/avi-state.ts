@@ -95,15 +95,26 @@ export class AviStateCache {
 
   /**
    * The conversion a full resync hands to listGslbServices: each listed GslbService becomes what replace() keeps as
-   * its page arrives, so the resync never holds every listed object whole next to the cache.
+   * its page arrives, so the resync never holds every listed object whole next to the cache; and one the cache
+   * holds the same already is that cached object, so an unchanged controller's resync builds no second cache.
    */
   listedGs(defaultTenant: string): (gs: GslbService) => Listed<StoredGs> {
-    return (gs) => ({ tenant: tenantOf(gs.tenant_ref, defaultTenant), stored: storeGs(gs, this.refNames) });
+    return (gs) => {
+      const tenant = tenantOf(gs.tenant_ref, defaultTenant);
+      const fresh = storeGs(gs, this.refNames);
+      const cur = this.gs.get(gsKey(tenant, fresh.name));
+      return { tenant, stored: cur?.sameAs(fresh) ? cur : fresh };
+    };
   }
 
   /** As listedGs, for listHealthMonitors. */
   listedHm(defaultTenant: string): (hm: HealthMonitor) => Listed<StoredHm> {
-    return (hm) => ({ tenant: tenantOf(hm.tenant_ref, defaultTenant), stored: storeHm(hm) });
+    return (hm) => {
+      const tenant = tenantOf(hm.tenant_ref, defaultTenant);
+      const fresh = storeHm(hm);
+      const cur = this.hms.get(tenant)?.get(fresh.name);
+      return { tenant, stored: cur?.sameAs(fresh) ? cur : fresh };
+    };
   }
 
   /**

@@ -25,6 +25,15 @@ function pooled<T extends object>(pool: Map<string, T>, part: T): T {
   return frozen;
 }
 
+/** Deep equality, leaves by Object.is (as the diff compares them). */
+function same(a: unknown, b: unknown): boolean {
+  if (Object.is(a, b)) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  return ka.every((k) => Object.hasOwn(b, k) && same((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+}
+
 const hmParts = new Map<string, CanonHm>();
 const gsParts = new Map<string, CanonGsBase>();
 const groupParts = new Map<string, readonly CanonGroup[]>();
@@ -46,6 +55,11 @@ export class StoredHm {
 
   get createdBy(): string | undefined {
     return this.shared.created_by;
+  }
+
+  /** Whether `o` stores the same monitor (uuid and canonical form). */
+  sameAs(o: StoredHm): boolean {
+    return this.uuid === o.uuid && same(this.canon, o.canon);
   }
 
   /** canonHm of the monitor. */
@@ -85,10 +99,15 @@ export class StoredGs {
 
   /**
    * Makes the monitor refs share the names `names` holds (name → that name as the cache keeps it): a name parsed
-   * out of a ref is a slice that keeps the whole ref alive. Only before the object is in a cache.
+   * out of a ref is a slice that keeps the whole ref alive. The refs read the same after.
    */
   shareRefNames(names: ReadonlyMap<string, string>): void {
     this.hmRefs = this.hmRefs.map((r) => names.get(r) ?? r);
+  }
+
+  /** Whether `o` stores the same GslbService (uuid and canonical form). */
+  sameAs(o: StoredGs): boolean {
+    return this.uuid === o.uuid && same(this.canon, o.canon);
   }
 
   /** canonGsBase of the GslbService. */
