@@ -4,6 +4,8 @@
 // concurrent writer gets 409 and loses). A lease held by another is free once its
 // holder is empty or it has not changed for leaseDuration (measured on our own
 // monotonic clock from when we saw it change, so clock skew cannot shorten it).
+// A valid leader renews with the record it last wrote (one replace, no read; a
+// conflict falls back to a read), as client-go does.
 // The leader's right to act ends renewDeadline after the start of its last
 // successful renew, on its own monotonic clock, whatever its API server does: no
 // other replica can take the lease before leaseDuration has passed since that
@@ -216,6 +218,18 @@ export class LeaderElector {
   private async tryAcquireOrRenew(signal: AbortSignal): Promise<boolean> {
     const kc = this.o.kubeConfig;
     const now = Date.now();
+    // A valid leader renews with the Lease as it last wrote it: one replace, no read (client-go's fast path). A
+    // conflict (someone else wrote it since) or any other failure falls back to a read and the full decision below.
+    if (this.isLeader() && this.written?.spec?.holderIdentity === this.identity) {
+      const renewed: Lease = { ...this.written, spec: { ...this.written.spec, renewTime: microTime(now) } };
+      try {
+        this.written = await kubeRequest<Lease>(kc, 'PUT', this.path(this.o.name), { body: renewed, signal });
+        return true;
+      } catch (err) {
+        if (signal.aborted) throw err;
+        this.o.log?.debug({ err: String(err), lease: this.lease() }, 'lease renew from the last written record failed; reading the Lease');
+      }
+    }
     let lease: Lease | undefined;
     try {
       lease = await kubeRequest<Lease>(kc, 'GET', this.path(this.o.name), { signal });
