@@ -325,6 +325,7 @@ export class GslbConfigController {
       s.observed.replace(gss, hms, cfg.createdBy, cfg.tenant, startSeq);
       s.resynced = true;
       M.resyncs.inc({ result: 'ok' });
+      this.control.add(CONTROL_KEYS.skippedCount); // the members of the term are known: GDP status.skippedMembers
       if (reportFor) this.startReport(reportFor);
       await this.gs.enqueueNeeded();
     } catch (err) {

@@ -12,7 +12,7 @@ export class MemberIndex {
    * of exactly their number (a key has a few objects: one per cluster that serves its FQDN, mostly).
    */
   private keyObjs = new Map<string, string | readonly string[]>();
-  /** Member records per cluster, kept as objects change (read every second for the metrics). */
+  /** Member records per cluster, kept as objects change (read on each /metrics scrape). */
   private perCluster = new Map<string, number>();
 
   /** Keys changed inside batch(), reported when it ends. */

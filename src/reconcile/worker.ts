@@ -34,7 +34,7 @@ import { MemberClusters } from './member-clusters.js';
 import { MemberEvents } from './member-events.js';
 import { MemberIndex } from './member-index.js';
 import { identityNaming, type NamingStep } from './members/types.js';
-import { workerMetrics as M } from './metrics.js';
+import { readOnScrape, workerMetrics as M } from './metrics.js';
 import { PolicyController } from './policy-controller.js';
 import { PolicyState } from './policy.js';
 import { SkippedMembers } from './skipped-members.js';
@@ -120,7 +120,8 @@ export class ReconcileWorker implements Runnable {
   private readonly hostRuleNaming?: HostRuleNaming;
   private readonly fence: WriteFence;
   private unsubscribe: Array<() => void> = [];
-  private metricsTimer?: NodeJS.Timeout;
+  /** Unregisters the gauge update of /metrics scrapes (set while started). */
+  private stopMetrics?: () => void;
 
   constructor(o: ReconcileWorkerOptions, parts: WorkerParts) {
     const log = o.log.child({ component: 'reconcile' });
@@ -145,6 +146,8 @@ export class ReconcileWorker implements Runnable {
       return kc && new EventRecorder(kubeClient(kc), 'amko-reconcile-worker', identity, log);
     }, log);
     const skipped = new SkippedMembers((n) => memberEvents.post(n));
+    // GDP status.skippedMembers follows the count, once the members of this term are known (after the first full sync).
+    skipped.onCountChange(() => this.writeSkippedCount());
     this.fence = new WriteFence({
       leaseValid: () => this.s.active && parts.lease.mayWrite(),
       controllerLeads: () => this.s.session.ok,
@@ -222,9 +225,8 @@ export class ReconcileWorker implements Runnable {
 
   /** Starts following the role: the sync runs while the role says syncToAvi. */
   async start(): Promise<void> {
-    if (this.metricsTimer) return;
-    this.metricsTimer = setInterval(() => this.updateMetrics(), 1000);
-    this.metricsTimer.unref?.();
+    if (this.stopMetrics) return;
+    this.stopMetrics = readOnScrape(() => this.updateMetrics());
     this.gate.start();
   }
 
@@ -235,8 +237,8 @@ export class ReconcileWorker implements Runnable {
 
   /** Stops the sync (writes are fenced at once) and waits for it to wind down. */
   async stop(): Promise<void> {
-    clearInterval(this.metricsTimer);
-    this.metricsTimer = undefined;
+    this.stopMetrics?.();
+    this.stopMetrics = undefined;
     await this.gate.stop();
   }
 
@@ -283,7 +285,10 @@ export class ReconcileWorker implements Runnable {
     M.leader.set(1);
     const gen = s.generation;
     const config = () => this.control.add(CONTROL_KEYS.config);
-    const policy = () => this.control.add(CONTROL_KEYS.policy);
+    const policy = () => {
+      this.control.add(CONTROL_KEYS.policy);
+      this.writeSkippedCount(); // a new GDP gets the count too
+    };
     this.unsubscribe = [
       s.own.onEvent('GSLBConfig', config),
       s.own.onEvent<V1Secret>('Secret', (_e, secret) => {
@@ -349,8 +354,14 @@ export class ReconcileWorker implements Runnable {
     }
   }
 
+  /** Queues the GDP's status.skippedMembers (written on a change only; the key waits for the first full sync of the term). */
+  private writeSkippedCount(): void {
+    if (this.s.active) this.control.add(CONTROL_KEYS.skippedCount);
+  }
+
   // ---------------------------------------------------------------- metrics
 
+  /** The gauges of the worker's state, set when /metrics is scraped. */
   private updateMetrics(): void {
     M.queueDepth.set(this.gs.queue.depth());
     M.inFlight.set(this.gs.queue.inFlight());
@@ -358,8 +369,6 @@ export class ReconcileWorker implements Runnable {
     this.s.members.updateMetrics(Date.now());
     M.membersSkipped.reset();
     for (const [cluster, byReason] of this.s.skipped.countsByReason()) for (const [reason, n] of byReason) M.membersSkipped.set({ cluster, reason }, n);
-    // GDP status.skippedMembers, once the members of this term are known (after the first full sync).
-    if (this.s.active && this.s.resynced) this.control.add(CONTROL_KEYS.skippedCount);
   }
 
   /** Introspection for tests. */

@@ -1,5 +1,5 @@
-// MemberIndex keeps its per-cluster member counts (the amko_worker_members gauge, read every second) as
-// objects change, instead of walking every member each second: the counts must always equal a recount.
+// MemberIndex keeps its per-cluster member counts (the amko_worker_members gauge, read on each /metrics scrape) as
+// objects change, instead of walking every member on each read: the counts must always equal a recount.
 import assert from 'node:assert/strict';
 import { MemberIndex } from '../../src/reconcile/member-index.js';
 import type { NamedMember } from '../../src/reconcile/members/types.js';

@@ -55,7 +55,6 @@ describe('reconcile/skipped-members: which selected objects are skipped, and whe
     assert.equal(notices.length, 1);
     s.remove(id);
     now += 1;
-    s.countsByReason(); // prunes old notice times
     s.set(id, ref('a'), [rej('a', 'no-ip')]);
     assert.equal(notices.length, 2);
   });
