@@ -86,12 +86,19 @@ export class Manager implements LeaseSource {
     return this;
   }
 
-  /** Starts the cache and the parts that always run (in order), then campaigns for the Lease. Throws if a part fails to start. */
+  /**
+   * Starts the cache, campaigns for the Lease, and starts the parts that always run (in order). The campaign
+   * does not wait for those parts: the Lease round trips and the leader parts' first steps (which wait for the
+   * cache, Avi and the member clusters) overlap the start of the certificates and the admission server. Throws
+   * if a part fails to start (after stopping everything, the Lease released).
+   */
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
     try {
       await this.cache?.start();
+      if (this.elector) this.elector.start();
+      else this.setLease(true);
       for (const r of this.runnables.filter((x) => !x.needLeaderElection)) {
         await r.start();
         this.started.push(r);
@@ -100,8 +107,6 @@ export class Manager implements LeaseSource {
       await this.stop();
       throw err;
     }
-    if (this.elector) this.elector.start();
-    else this.setLease(true);
   }
 
   /**

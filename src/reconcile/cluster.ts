@@ -291,15 +291,27 @@ export class MemberCluster {
     await Promise.all(infs.map((i) => i.stop().catch(() => undefined)));
   }
 
-  /** Whether the cluster serves an optional API's resource (its API group/version lists it). */
-  private async discover(resource: MemberResource): Promise<boolean> {
-    try {
-      const rl = await this.client.request<{ resources?: Array<{ name?: string }> }>('GET', RESOURCES[resource].api!, { timeoutMs: 10_000 });
-      return (rl.resources ?? []).some((r) => r.name === resource);
-    } catch (err) {
-      if (isStatus(err, 404)) return false;
-      throw err;
-    }
+  /**
+   * The optional APIs' resources the cluster serves (their API group/version lists them): one read per
+   * group/version (gateways and httproutes share one), all at once.
+   */
+  private async discover(resources: readonly MemberResource[]): Promise<Set<MemberResource>> {
+    const byApi = new Map<string, MemberResource[]>();
+    for (const r of resources) byApi.set(RESOURCES[r].api!, [...(byApi.get(RESOURCES[r].api!) ?? []), r]);
+    const served = new Set<MemberResource>();
+    await Promise.all(
+      [...byApi].map(async ([api, wanted]) => {
+        let names: Array<string | undefined>;
+        try {
+          names = ((await this.client.request<{ resources?: Array<{ name?: string }> }>('GET', api, { timeoutMs: 10_000 })).resources ?? []).map((r) => r.name);
+        } catch (err) {
+          if (isStatus(err, 404)) return;
+          throw err;
+        }
+        for (const r of wanted) if (names.includes(r)) served.add(r);
+      }),
+    );
+    return served;
   }
 
   private optional(): MemberResource[] {
@@ -332,9 +344,9 @@ export class MemberCluster {
     this.attempts++;
     try {
       await this.client.request('GET', `${MEMBER_PATHS.namespaces}?limit=1`, { timeoutMs: 10_000 });
-      const found: MemberResource[] = [];
-      this.absent = [];
-      for (const r of this.optional()) ((await this.discover(r)) ? found : this.absent).push(r);
+      const served = await this.discover(this.optional());
+      const found = this.optional().filter((r) => served.has(r));
+      this.absent = this.optional().filter((r) => !served.has(r));
       const resources: MemberResource[] = ['namespaces', 'ingresses', 'services', ...found];
       await this.startInformers(resources.map((r) => this.informerFor(r)));
       if (this.stopped) return;
@@ -372,8 +384,8 @@ export class MemberCluster {
 
   private async rediscover(): Promise<void> {
     try {
-      const appeared: MemberResource[] = [];
-      for (const r of this.absent) if (await this.discover(r)) appeared.push(r);
+      const served = await this.discover(this.absent);
+      const appeared = this.absent.filter((r) => served.has(r));
       if (this.stopped || !this.ready || appeared.length === 0) return;
       this.absent = this.absent.filter((r) => !appeared.includes(r));
       await this.startInformers(appeared.map((r) => this.informerFor(r)));
