@@ -106,18 +106,36 @@ export function diffKey(
   return ops;
 }
 
+/** The first line of describeOperation: what is done to which object (the worker's log line per write). */
+export function operationHeadline(op: AviOperation): string {
+  switch (op.op) {
+    case 'create-hm':
+      return `+ healthmonitor ${op.tenant}/${op.name} (${op.hm.type}, port ${op.hm.monitor_port})`;
+    case 'update-hm':
+      return `~ healthmonitor ${op.tenant}/${op.name}`;
+    case 'delete-hm':
+      return `- healthmonitor ${op.tenant}/${op.name}`;
+    case 'create-gs':
+      return `+ gslbservice ${op.tenant}/${op.name}`;
+    case 'update-gs':
+      return `~ gslbservice ${op.tenant}/${op.name}`;
+    case 'delete-gs':
+      return `- gslbservice ${op.tenant}/${op.name}`;
+  }
+}
+
 /** One line per operation, with the changed fields: for logs and `amko plan`. */
 export function describeOperation(op: AviOperation): string {
   const fmt = (v: unknown) => (v === undefined ? '(unset)' : JSON.stringify(v));
   switch (op.op) {
     case 'create-hm':
-      return `+ healthmonitor ${op.tenant}/${op.name} (${op.hm.type}, port ${op.hm.monitor_port})`;
-    case 'update-hm':
-      return [`~ healthmonitor ${op.tenant}/${op.name}`, ...op.changes.map((c) => `    ${c.path}: ${fmt(c.from)} -> ${fmt(c.to)}`)].join('\n');
     case 'delete-hm':
-      return `- healthmonitor ${op.tenant}/${op.name}`;
+    case 'delete-gs':
+      return operationHeadline(op);
+    case 'update-hm':
+      return [operationHeadline(op), ...op.changes.map((c) => `    ${c.path}: ${fmt(c.from)} -> ${fmt(c.to)}`)].join('\n');
     case 'create-gs': {
-      const lines = [`+ gslbservice ${op.tenant}/${op.name}`];
+      const lines = [operationHeadline(op)];
       for (const g of op.gs.groups) {
         lines.push(`    group ${g.name} priority ${g.priority} ${g.algorithm}`);
         for (const m of g.members) lines.push(`      member ${m.ip.addr} ratio ${m.ratio}${m.public_ip ? ` public ${m.public_ip.ip.addr}` : ''}`);
@@ -128,9 +146,7 @@ export function describeOperation(op: AviOperation): string {
       return lines.join('\n');
     }
     case 'update-gs':
-      return [`~ gslbservice ${op.tenant}/${op.name}`, ...op.changes.map((c) => `    ${c.path}: ${fmt(c.from)} -> ${fmt(c.to)}`)].join('\n');
-    case 'delete-gs':
-      return `- gslbservice ${op.tenant}/${op.name}`;
+      return [operationHeadline(op), ...op.changes.map((c) => `    ${c.path}: ${fmt(c.from)} -> ${fmt(c.to)}`)].join('\n');
   }
 }
 

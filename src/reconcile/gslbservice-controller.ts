@@ -9,7 +9,7 @@ import { unredacted } from '../log.js';
 import { withDefaults } from '../options.js';
 import { applyOperation } from './apply-op.js';
 import { isLoginRefusal } from './connect-retry.js';
-import { describeOperation, type AviOperation } from './diff.js';
+import { operationHeadline, type AviOperation } from './diff.js';
 import { parseGsKey } from './members/types.js';
 import { workerMetrics as M } from './metrics.js';
 import { planKey, planKeySet } from './plan.js';
@@ -109,7 +109,7 @@ export class GslbServiceController {
     guard();
     for (const op of this.plan(key)) {
       guard();
-      this.opLog.info({ key, op: op.op, name: op.name }, describeOperation(op).split('\n')[0]!);
+      this.opLog.info({ key, op: op.op, name: op.name }, operationHeadline(op));
       await applyOperation(this.s.session.client!, this.s.observed, op, this.s.config!.createdBy, this.s.log);
       this.wrote.add(key);
     }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { buildDesiredGs } from '../../src/reconcile/desired/gslbservice.js';
 import { storeGs, storeHm } from '../../src/reconcile/avi-state.js';
 import { refName } from '../../src/reconcile/canon.js';
-import { diffKey, gsChanges, describeOperation } from '../../src/reconcile/diff.js';
+import { diffKey, gsChanges, describeOperation, operationHeadline, type AviOperation } from '../../src/reconcile/diff.js';
 import type { NamedMember } from '../../src/reconcile/members/types.js';
 import type { GslbService, HealthMonitor } from '../../src/avi/types.js';
 import { CREATED_BY as CB, desiredInputs, namedMember } from './fixtures.js';
@@ -123,5 +123,17 @@ describe('reconcile/diff: field-wise comparison and operation order', () => {
         }
       }
     }
+  });
+  it("the worker's log line per write (operationHeadline) is the first line of describeOperation, for every kind of operation", () => {
+    const smaller = buildDesiredGs('admin', 'app.example.com', [m('c1', '10.0.0.1', ['/']), m('c2', '10.0.0.2')], inputs)!;
+    const changed = new Map(hmMap);
+    changed.set(hms[0]!.name, { ...hms[0]!, monitor_port: 8080 });
+    const ops: AviOperation[] = [
+      ...diffKey(desired.key, 'admin', 'app.example.com', desired, { hms: new Map() }, ctx),
+      ...diffKey(smaller.key, 'admin', 'app.example.com', smaller, { gs: asStored(desired.gs, hms), hms: changed }, ctx),
+      ...diffKey(desired.key, 'admin', 'app.example.com', undefined, { gs: asStored(desired.gs, hms), hms: hmMap }, ctx),
+    ];
+    assert.deepEqual([...new Set(ops.map((o) => o.op))].sort(), ['create-gs', 'create-hm', 'delete-gs', 'delete-hm', 'update-gs', 'update-hm']);
+    for (const op of ops) assert.equal(operationHeadline(op), describeOperation(op).split('\n')[0]);
   });
 });
