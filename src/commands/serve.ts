@@ -162,14 +162,13 @@ export async function startServe(opts: ServeOptions): Promise<RunningServer> {
       ready: () => listening !== undefined,
     });
   } else {
+    // Loaded here, not at the top: a primary with webhook workers never serves, so it never loads the rules.
+    const { createAdmissionApp } = await import('../admission/app.js');
+    const app = createAdmissionApp({ view, log, readiness: () => manager.notReady() });
     manager.add({
       name: 'https-server',
       async start() {
         if (!certs) throw new Error('no certificate source');
-        // Loaded here: a primary with webhook workers never serves, so it never loads the rules; and the Lease
-        // campaign, started before this part, is not held up by loading them.
-        const { createAdmissionApp } = await import('../admission/app.js');
-        const app = createAdmissionApp({ view, log, readiness: () => manager.notReady() });
         https = await startHttpsServer(app, certs, { host: opts.host, port: opts.port, log });
         listening = { url: https.url, host: https.host, port: https.port };
         log.info(listening, 'admission webhook listening');

@@ -89,7 +89,8 @@ export class Manager implements LeaseSource {
   /**
    * Starts the cache, campaigns for the Lease, and starts the parts that always run (in order). The campaign
    * does not wait for those parts: the Lease round trips and the leader parts' first steps (which wait for the
-   * cache, Avi and the member clusters) overlap the start of the certificates and the admission server. Throws
+   * cache, Avi and the member clusters) overlap the start of the certificates (from a Secret: API round trips)
+   * and the admission server. Throws
    * if a part fails to start (after stopping everything, the Lease released).
    */
   async start(): Promise<void> {
