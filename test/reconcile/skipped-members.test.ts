@@ -70,4 +70,21 @@ describe('reconcile/skipped-members: which selected objects are skipped, and whe
     assert.deepEqual(s.objectIds('c2'), []);
     assert.deepEqual(s.objectIds('c1'), ['c1/ingresses/ns/a']);
   });
+  it('onCountChange: told when an object starts or stops being skipped (the GDP status write), not on re-derivations or a changed reason', () => {
+    let told = 0;
+    s.onCountChange(() => told++);
+    s.set('c1/ingresses/ns/a', ref('a'), [rej('a', 'no-ip')]);
+    assert.equal(told, 1);
+    for (let i = 0; i < 3; i++) s.set('c1/ingresses/ns/a', ref('a'), [rej('a', 'no-ip')]);
+    s.set('c1/ingresses/ns/a', ref('a'), [rej('a', 'missing-ako-uuids')]);
+    s.set('c1/ingresses/ns/b', ref('b'), [rej('b', 'not-selected')]);
+    assert.equal(told, 1, 'the count did not change');
+    s.set('c1/ingresses/ns/a', ref('a'), []);
+    assert.equal(told, 2);
+    s.set('c2/ingresses/ns/c', ref('c', 'c2'), [rej('c', 'no-ip', 'c2')]);
+    s.remove('c1/ingresses/ns/gone');
+    assert.equal(told, 3);
+    s.dropCluster('c2');
+    assert.deepEqual([told, s.count()], [4, 0]);
+  });
 });
