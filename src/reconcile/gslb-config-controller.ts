@@ -68,8 +68,6 @@ interface FullSyncReport {
 
 export class GslbConfigController {
   private kubeconfigStamp = '';
-  /** The last member-cluster sync (the next one waits for it). */
-  private memberSync: Promise<string | undefined> = Promise.resolve(undefined);
   private report?: FullSyncReport;
   private readonly connectRetry: ConnectRetry;
   /** Fingerprint of the GSLBConfig spec and the credentials Secret in force (a change lifts a login block). */
@@ -186,10 +184,6 @@ export class GslbConfigController {
     s.config = next;
     this.o.hostRuleNaming?.setMode(gc.spec.useCustomGlobalFqdn === true); // [custom-fqdn] live mode switch re-derives members
 
-    // The member clusters connect while the Avi session is checked: both are on the way to the first write.
-    // One member-cluster sync at a time: one left running by an early return below finishes before the next.
-    const members = (this.memberSync = this.memberSync.catch(() => undefined).then(() => this.syncMemberClusters(next.memberClusters)));
-    members.catch(() => undefined); // awaited below unless the Avi check returns first
     // Avi client: rebuild on controller/credentials/version/tenant change, then verify leadership.
     const checkLeader = aviChanged || !s.session.ok;
     if (checkLeader) {
@@ -226,12 +220,7 @@ export class GslbConfigController {
       }
     }
 
-    const kubeconfigProblem = await members;
-    if (kubeconfigProblem !== undefined) {
-      await s.status.gslbConfigState(gc, GC_STATE.kubeconfig(kubeconfigProblem));
-      this.retryLater();
-      return;
-    }
+    if (!(await this.syncMemberClusters(gc, next.memberClusters))) return;
     // The controller cluster UUIDs set for HTTPRoute members go into their derivation.
     if (prev && hash([...prev.controllerUuids]) !== hash([...next.controllerUuids])) s.members.rederiveAll();
 
@@ -252,10 +241,9 @@ export class GslbConfigController {
     if (fullSync && s.resynced && s.session.ok && !s.policy.evaluated) await s.status.gslbConfigState(gc, GC_STATE.accepted); // GDP held: nothing to sync
   }
 
-  /** Member clusters: starts new contexts, stops removed ones; a changed kubeconfig restarts all. Returns why the kubeconfig cannot be read (nothing changed then). */
-  private async syncMemberClusters(wanted: readonly string[]): Promise<string | undefined> {
+  /** Member clusters: starts new contexts, stops removed ones; a changed kubeconfig restarts all. False: retry later. */
+  private async syncMemberClusters(gc: GSLBConfig, wanted: readonly string[]): Promise<boolean> {
     const s = this.s;
-    const gen = s.generation;
     const stamp = this.o.memberKubeconfig.stamp();
     const kcChanged = stamp !== this.kubeconfigStamp;
     let memberKc: KubeConfigLike | undefined;
@@ -263,7 +251,9 @@ export class GslbConfigController {
       try {
         memberKc = this.o.memberKubeconfig.load();
       } catch (err) {
-        return errorText(err);
+        await s.status.gslbConfigState(gc, GC_STATE.kubeconfig(errorText(err)));
+        this.retryLater();
+        return false;
       }
     }
     const toStop = s.members.names().filter((c) => kcChanged || !wanted.includes(c));
@@ -271,7 +261,6 @@ export class GslbConfigController {
       await s.members.stop(toStop);
       for (const c of toStop) s.index.dropCluster(c);
     }
-    if (gen !== s.generation || !s.active) return undefined; // the term ended meanwhile: it starts nothing
     this.kubeconfigStamp = stamp;
     for (const c of wanted) {
       if (s.members.has(c)) continue;
@@ -284,7 +273,7 @@ export class GslbConfigController {
       }
       s.members.start(c, kc);
     }
-    return undefined;
+    return true;
   }
 
   /** The `resync` key: re-validates the policy against the controller (refs may have come or gone), then a full resync. */
