@@ -153,7 +153,9 @@ export class KubeClient {
   private async prepare(method: string, path: string, signal?: AbortSignal): Promise<{ url: URL; options: https.RequestOptions }> {
     const cluster = this.cluster;
     if (!cluster) throw new Error('kubeconfig has no current cluster');
-    const url = new URL(path, cluster.server);
+    // Appended, not resolved: a server behind a path prefix (e.g. a cluster proxied by Rancher at
+    // https://host/k8s/clusters/<id>) keeps it, as kubectl and client-node keep it.
+    const url = new URL(cluster.server + (path.startsWith('/') ? path : `/${path}`));
     const options: https.RequestOptions = {
       method,
       hostname: url.hostname,
