@@ -25,6 +25,9 @@ export interface ListWatchOptions {
   transform?: (obj: KubernetesObject) => KubernetesObject;
 }
 
+/** A watch that the server ends sooner than this, without any event or bookmark, counts as failed. */
+const EMPTY_WATCH_MS = 1000;
+
 /** client-go's watch timeout: between 5 and 10 minutes, spread so that a fleet of watches does not reconnect at once. */
 const watchTimeoutSeconds = () => Math.round(300 * (1 + Math.random()));
 
@@ -80,6 +83,8 @@ export class ListWatch<T extends KubernetesObject> {
       this.resourceVersion = listed.metadata?.resourceVersion ?? '';
     }
     let ended = false;
+    let events = 0;
+    const openedAt = Date.now();
     let handle: WatchHandle;
     try {
       handle = await this.client.watch(
@@ -91,11 +96,16 @@ export class ListWatch<T extends KubernetesObject> {
           timeoutSeconds: watchTimeoutSeconds(),
         },
         (e) => {
+          events++;
           if (run === this.run) this.onEvent(e);
         },
         (err) => {
           ended = true;
-          if (run === this.run) this.onEnd(run, err);
+          if (run !== this.run) return;
+          // The API server holds a watch for its timeoutSeconds; one that ends at once with nothing in it (a proxy
+          // in between, say) would be reopened in a busy loop: it is a failure, restarted on the caller's backoff.
+          if (!err && events === 0 && Date.now() - openedAt < EMPTY_WATCH_MS) err = new Error(`WATCH ${this.path}: closed by the server right after opening, with no event`);
+          this.onEnd(run, err);
         },
       );
     } catch (err) {

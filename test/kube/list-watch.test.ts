@@ -147,4 +147,29 @@ describe('kube: list/watch loop (scripted API server)', () => {
     assert.equal(errors.length, 1);
     assert.equal(listCalls.length, 3);
   });
+
+  it('a watch the server ends at once with nothing in it is a failure, not reopened in a busy loop', async () => {
+    lists = [{ items: [obj('a', '1')], rv: '40' }];
+    watches = [(res) => res.writeHead(200).end(), (res) => res.writeHead(200).end(), (res) => res.writeHead(200).end()];
+    const before = watchCalls.length;
+    const errors: unknown[] = [];
+    let failed!: () => void;
+    const failure = new Promise<void>((r) => (failed = r));
+    const lw = new ListWatch<KubernetesObject>(client, '/api/v1/things', () => client.request('GET', '/api/v1/things'), {
+      add: () => undefined,
+      update: () => undefined,
+      delete: () => undefined,
+      error: (err) => {
+        errors.push(err);
+        failed();
+      },
+    });
+    await lw.start();
+    await failure;
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(watchCalls.length - before, 1, 'one watch, then the caller backs off');
+    assert.equal(errors.length, 1);
+    assert.match(String(errors[0]), /closed by the server right after opening/);
+    lw.stop();
+  });
 });
