@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { createHook } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { createLogger } from '../../src/log.js';
 import { registry } from '../../src/metrics.js';
 import { createReconcileWorker, type StandaloneWorker } from '../../src/controllers.js';
@@ -41,11 +42,27 @@ async function gaugeValue(name: string, labels: Record<string, string> = {}): Pr
   )?.value;
 }
 
-/** Async resources (timers, promises, sockets, …) created anywhere in this process during `ms`, by type. */
+/** The product's sources: an async resource is amko's when a frame of its creation stack is in them. */
+const SRC_DIR = fileURLToPath(new URL('../../src/', import.meta.url));
+
+/**
+ * Async resources (timers, promises, sockets, …) that amko's code creates during `ms`, by type and creation
+ * site. The whole test process is watched, but only resources created with a frame in src/ count: the
+ * test process also carries the shared API servers' log pipes and other files' clients, whose stream
+ * ticks are not the worker's doing.
+ */
 function asyncResourcesDuring(ms: number): Promise<Map<string, number>> {
   const created = new Map<string, number>();
   return new Promise((resolve) => {
-    const hook = createHook({ init: (_id, type) => created.set(type, (created.get(type) ?? 0) + 1) });
+    const hook = createHook({
+      init: (_id, type) => {
+        const stack = new Error().stack ?? '';
+        if (!stack.includes(SRC_DIR)) return;
+        const site = stack.split('\n').find((l) => l.includes(SRC_DIR))?.trim() ?? '';
+        const key = `${type} ${site}`;
+        created.set(key, (created.get(key) ?? 0) + 1);
+      },
+    });
     setTimeout(() => {
       hook.disable();
       resolve(created);
@@ -113,7 +130,7 @@ describe('reconcile: an idle worker does nothing; its gauges are read on scrape 
     await worker.idle();
     await new Promise((r) => setTimeout(r, 500)); // the last status writes' sockets and timers settle
     const created = await asyncResourcesDuring(3000);
-    assert.deepEqual([...created], [], `async resources created while idle: ${[...created].map(([t, n]) => `${t} ${n}`).join(', ')}`);
+    assert.deepEqual([...created], [], `async resources amko created while idle: ${[...created].map(([t, n]) => `${t} ×${n}`).join('; ')}`);
   });
 
   it('a scrape reads the state of that moment: members, skipped objects, GslbServices, queue', async () => {
