@@ -25,7 +25,7 @@ import { amkoServe, chartMemoryLimit } from './lib/amko.js';
 import { REPO_ROOT, RESULTS_DIR, compileEntries, cpuMs, log, machine, machineTable, round, rssMiB, stopChild, updateBenchmarksMd, writeResult } from './lib/common.js';
 import { cpuMsOf, freePort, processTree, treeMemory } from './lib/procs.js';
 import { NAMESPACE } from './sync-objects.js';
-import { NS, createObjects, isWrite, recordArrivals, setup, sleep, verify } from './sync-setup.js';
+import { NS, aviCallsDuring, createObjects, isWrite, recordArrivals, setup, sleep, verify } from './sync-setup.js';
 
 const N = Number(process.env.BENCH_SERVE_FQDNS ?? 1000);
 const IDLE_S = Number(process.env.BENCH_IDLE_S ?? 30);
@@ -129,19 +129,15 @@ export async function runServe(): Promise<void> {
     log(`  converged in ${convergence.convergedS} s (first Avi call ${convergence.firstAviCallS} s, first write ${convergence.firstAviWriteS} s), ${entries.length} Avi calls, CPU ${convergence.cpuS} s`);
 
     // --- idle window: nothing changes anywhere --------------------------------
-    sim.requestLog.clear();
-    const i0 = performance.now();
-    await sleep(IDLE_S * 1000);
-    const idleMs = performance.now() - i0;
-    const idleEntries = sim.requestLog.entries;
+    const idleCalls = await aviCallsDuring(sim, () => sleep(IDLE_S * 1000));
     const idle = {
-      windowS: round(idleMs / 1000, 1),
-      aviCalls: idleEntries.length,
-      aviWrites: idleEntries.filter(isWrite).length,
-      writeLines: idleEntries.filter(isWrite).slice(0, 10).map((e) => `${e.method} ${e.path}`),
+      windowS: round(idleCalls.ms / 1000, 1),
+      aviCalls: idleCalls.aviCalls,
+      aviWrites: idleCalls.aviWrites,
+      writeLines: idleCalls.writeLines,
       cpuS: round((cpuMs(pid) - cpuConverged.main) / 1000, 2),
       cpuWithWebhookWorkersS: round((cpuMsOf(processTree(pid)) - cpuConverged.tree) / 1000, 2),
-      cpuPer120S: round(((cpuMs(pid) - cpuConverged.main) / idleMs) * 120, 2),
+      cpuPer120S: round(((cpuMs(pid) - cpuConverged.main) / idleCalls.ms) * 120, 2),
     };
     log(`  idle ${idle.windowS} s: ${idle.aviWrites} writes (${idle.aviCalls} calls), CPU ${idle.cpuS} s`);
     const mem = rssMiB(pid);

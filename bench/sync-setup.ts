@@ -20,6 +20,17 @@ export const PASSWORD = 'sim-Secret-pw#1';
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export const isWrite = (e: RequestLogEntry) => e.method !== 'GET' && e.path !== '/login' && e.path !== '/logout';
 
+/** The simulator's calls while `during` runs: how long it took, how many calls and writes, the first writes. */
+export async function aviCallsDuring(sim: AviSimulator, during: () => Promise<unknown>): Promise<{ ms: number; aviCalls: number; aviWrites: number; writeLines: string[] }> {
+  sim.requestLog.clear();
+  const t0 = performance.now();
+  await during();
+  const ms = performance.now() - t0;
+  const entries = sim.requestLog.entries;
+  const writes = entries.filter(isWrite);
+  return { ms, aviCalls: entries.length, aviWrites: writes.length, writeLines: writes.slice(0, 10).map((e) => `${e.method} ${e.path}`) };
+}
+
 /** Mismatches between the simulator's GslbServices and the expectation (empty = converged). */
 export function verify(sim: AviSimulator, expected: Expected, limit = 5): { gs: number; hms: number; problems: string[] } {
   const problems: string[] = [];

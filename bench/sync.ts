@@ -50,7 +50,7 @@ import {
   writeResult,
 } from './lib/common.js';
 import { CLUSTERS, COLLECTIONS, NAMESPACE, fqdn, ip, kindOf } from './sync-objects.js';
-import { NS, createObjects, isWrite, recordArrivals, setup, sleep, verify } from './sync-setup.js';
+import { NS, aviCallsDuring, createObjects, isWrite, recordArrivals, setup, sleep, verify } from './sync-setup.js';
 import { chartMemoryLimit, memoryBytes, viaEntrypoint } from './lib/amko.js';
 import { runServe } from './sync-serve.js';
 
@@ -162,16 +162,12 @@ async function main(): Promise<void> {
     );
 
     // --- unchanged full resync -----------------------------------------------
-    sim.requestLog.clear();
-    const r0 = performance.now();
-    await ask(worker, 'resync');
-    const resyncMs = performance.now() - r0;
-    const resyncEntries = sim.requestLog.entries;
+    const resyncCalls = await aviCallsDuring(sim, () => ask(started.child, 'resync'));
     const resync = {
-      durationS: round(resyncMs / 1000, 2),
-      aviCalls: resyncEntries.length,
-      aviWrites: resyncEntries.filter(isWrite).length,
-      writeLines: resyncEntries.filter(isWrite).slice(0, 10).map((e) => `${e.method} ${e.path}`),
+      durationS: round(resyncCalls.ms / 1000, 2),
+      aviCalls: resyncCalls.aviCalls,
+      aviWrites: resyncCalls.aviWrites,
+      writeLines: resyncCalls.writeLines,
     };
     log(`unchanged resync: ${resync.aviWrites} writes, ${resync.aviCalls} calls, ${resync.durationS} s`);
 
