@@ -132,8 +132,6 @@ export function describeOperation(op: AviOperation): string {
     case 'delete-hm':
     case 'delete-gs':
       return operationHeadline(op);
-    case 'update-hm':
-      return [operationHeadline(op), ...op.changes.map((c) => `    ${c.path}: ${fmt(c.from)} -> ${fmt(c.to)}`)].join('\n');
     case 'create-gs': {
       const lines = [operationHeadline(op)];
       for (const g of op.gs.groups) {
@@ -145,6 +143,7 @@ export function describeOperation(op: AviOperation): string {
       lines.push(`    members: ${op.gs.description ?? ''}`);
       return lines.join('\n');
     }
+    case 'update-hm':
     case 'update-gs':
       return [operationHeadline(op), ...op.changes.map((c) => `    ${c.path}: ${fmt(c.from)} -> ${fmt(c.to)}`)].join('\n');
   }
