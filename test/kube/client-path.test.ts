@@ -3,9 +3,8 @@
 // prefix, as kubectl does. Resolving the API path against the server URL dropped it.
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { KubeClient } from '../../src/kube/client.js';
-import { KubeConfig } from '../../src/kube/config.js';
+import type { KubeClient } from '../../src/kube/client.js';
+import { scriptedClient } from './support/scripted-client.js';
 
 describe('kube client: a server URL with a path prefix', () => {
   let server: http.Server;
@@ -19,16 +18,7 @@ describe('kube client: a server URL with a path prefix', () => {
       res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ kind: 'List', metadata: { resourceVersion: '1' }, items: [] }));
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const kc = new KubeConfig();
-    kc.loadFromString(
-      JSON.stringify({
-        clusters: [{ name: 'p', cluster: { server: `http://127.0.0.1:${(server.address() as AddressInfo).port}/k8s/clusters/c-1/`, 'insecure-skip-tls-verify': true } }],
-        users: [{ name: 'u', user: {} }],
-        contexts: [{ name: 'p', context: { cluster: 'p', user: 'u' } }],
-        'current-context': 'p',
-      }),
-    );
-    client = new KubeClient(kc);
+    client = scriptedClient(server, '/k8s/clusters/c-1/');
   });
 
   after(async () => {

@@ -5,10 +5,9 @@
 // of a relist to the handlers, and stops with an error on any other ERROR.
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { KubeClient } from '../../src/kube/client.js';
-import { KubeConfig } from '../../src/kube/config.js';
+import type { KubeClient } from '../../src/kube/client.js';
+import { scriptedClient } from './support/scripted-client.js';
 import { ListWatch } from '../../src/kube/list-watch.js';
 
 const obj = (name: string, rv: string, namespace = 'ns') => ({ metadata: { name, namespace, resourceVersion: rv } });
@@ -38,16 +37,7 @@ describe('kube: list/watch loop (scripted API server)', () => {
       res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ kind: 'List', metadata: { resourceVersion: l.rv }, items: l.items }));
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const kc = new KubeConfig();
-    kc.loadFromString(
-      JSON.stringify({
-        clusters: [{ name: 't', cluster: { server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, 'insecure-skip-tls-verify': true } }],
-        users: [{ name: 'u', user: {} }],
-        contexts: [{ name: 't', context: { cluster: 't', user: 'u' } }],
-        'current-context': 't',
-      }),
-    );
-    client = new KubeClient(kc);
+    client = scriptedClient(server);
   });
 
   after(async () => {
